@@ -1,0 +1,1 @@
+"""Platform code every deployable shares. Knows no business domain and imports no deployable."""
