@@ -1,0 +1,1 @@
+"""`make bench`: each `bench/<area>.py` measures one area and writes its section of BENCHMARKS.md."""
