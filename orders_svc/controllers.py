@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from orders_svc import services
+from orders_svc.inventory_client import InventoryClient
+from orders_svc.schemas import (
+    CancellationCreate,
+    HistoryRead,
+    OrderCreate,
+    OrderPage,
+    OrderRead,
+    TransitionCreate,
+)
+from orders_svc.settings import OrdersSettings
+from orders_svc.tables import Status
+
+IdempotencyKey = Annotated[
+    str,
+    Parameter(
+        header="Idempotency-Key", min_length=1, max_length=128, description="Client-chosen, 1..128 chars"
+    ),
+]
+
+
+class OrderController(Controller):
+    path = "/orders"
+    tags = ["orders"]
+
+    @post(status_code=201)
+    async def place(
+        self,
+        data: OrderCreate,
+        idempotency_key: IdempotencyKey,
+        inventory: InventoryClient,
+        settings: OrdersSettings,
+    ) -> Response[OrderRead]:
+        """Place an order (201), or return the order already placed with this key (200)."""
+        order, created = await services.place_order(
+            data,
+            idempotency_key=idempotency_key,
+            inventory=inventory,
+            ttl_s=settings.reservation_ttl_s,
+            wait_s=settings.inventory_timeout_s * (settings.inventory_retries + 1) + 1.0,
+        )
+        return Response(order, status_code=201 if created else 200)
+
+    @get()
+    async def list_orders(
+        self,
+        status: Status | None = None,
+        email: Annotated[str | None, Parameter(max_length=254)] = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+    ) -> OrderPage:
+        """List orders newest first, filtered by status, customer email and creation time."""
+        return await services.list_orders(
+            status=status,
+            email=email,
+            created_from=created_from,
+            created_to=created_to,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    @get("/{order_id:uuid}")
+    async def get_order(self, order_id: UUID) -> OrderRead:
+        return await services.get_order(order_id)
+
+    @get("/{order_id:uuid}/history")
+    async def get_history(self, order_id: UUID) -> list[HistoryRead]:
+        """The order's status changes, oldest first."""
+        return await services.list_history(order_id)
+
+    @get("/tracking/{token:str}")
+    async def track(self, token: str) -> OrderRead:
+        """The order behind a shopper's tracking token."""
+        return await services.get_order_by_token(token)
+
+    @post("/{order_id:uuid}/transitions", status_code=200)
+    async def transition(
+        self, order_id: UUID, data: TransitionCreate, inventory: InventoryClient
+    ) -> OrderRead:
+        return await services.transition_order(
+            order_id, to=data.to, actor=data.actor, reason=data.reason, inventory=inventory
+        )
+
+    @post("/{order_id:uuid}/cancellation", status_code=200)
+    async def cancel(self, order_id: UUID, data: CancellationCreate, inventory: InventoryClient) -> OrderRead:
+        return await services.transition_order(
+            order_id, to=Status.cancelled, actor=data.actor, reason=data.reason, inventory=inventory
+        )
