@@ -1,0 +1,1 @@
+"""The stress client (`autoforge stress`) and the HPA simulator (`autoforge hpa-sim`)."""
