@@ -19,8 +19,8 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
-from client_web import catalog, events, garage, tracking, views
 from client_web import cart as cart_pages
+from client_web import catalog, events, garage, tracking, views
 from client_web.clients import InventoryClient, OrdersClient
 from client_web.errors import EXCEPTION_HANDLERS
 from client_web.settings import WebSettings
@@ -42,8 +42,14 @@ def _vendor_routers(assets: Path) -> list:
         "pico": assets / "@picocss" / "pico" / "css",
     }
     return [
-        create_static_files_router(path=f"/vendor/{name}", directories=[folder], name=f"vendor-{name}",
-                                   include_in_schema=False, cache_control=None, opt={"skip_session": True})  # fmt: skip
+        create_static_files_router(
+            path=f"/vendor/{name}",
+            directories=[folder],
+            name=f"vendor-{name}",
+            include_in_schema=False,
+            cache_control=None,
+            opt={"skip_session": True},
+        )
         for name, folder in folders.items()
     ]
 
@@ -126,8 +132,9 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
             tracking.order_events,
             health_controller([redis_check, inventory_check, orders_check]),
             MetricsController,
-            create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
-                                       include_in_schema=False),  # fmt: skip
+            create_static_files_router(
+                path="/static", directories=[HERE / "static"], name="static", include_in_schema=False
+            ),
             *_vendor_routers(assets),
         ],
         dependencies={
@@ -148,7 +155,9 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
             exclude=["^/healthz", "^/readyz", "^/metrics"],
         ),
         template_config=TemplateConfig(
-            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_register_template_helpers
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=_register_template_helpers,
         ),
         plugins=[HTMXPlugin(), channels],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -74,13 +74,31 @@ async def load_cart(inventory: InventoryClient, session: dict[str, Any]) -> Cart
     for sku, quantity in wanted.items():
         product = products.get(sku)
         if product is None:
-            lines.append(CartLine(sku=sku, name=sku, brand="", quantity=quantity, unit_price_cents=0,
-                                  line_total_cents=0, currency="USD", available=0, missing=True))  # fmt: skip
+            lines.append(
+                CartLine(
+                    sku=sku,
+                    name=sku,
+                    brand="",
+                    quantity=quantity,
+                    unit_price_cents=0,
+                    line_total_cents=0,
+                    currency="USD",
+                    available=0,
+                    missing=True,
+                )
+            )
             continue
         lines.append(
-            CartLine(sku=sku, name=product.name, brand=product.brand, quantity=quantity,
-                     unit_price_cents=product.price_cents, line_total_cents=product.price_cents * quantity,
-                     currency=product.currency, available=product.available)  # fmt: skip
+            CartLine(
+                sku=sku,
+                name=product.name,
+                brand=product.brand,
+                quantity=quantity,
+                unit_price_cents=product.price_cents,
+                line_total_cents=product.price_cents * quantity,
+                currency=product.currency,
+                available=product.available,
+            )
         )
     currency = lines[0].currency if lines else "USD"
     return CartView(
@@ -124,7 +142,10 @@ async def add_to_cart(
     session = session_of(request)
     store.add_to_cart(session, sku, quantity)
     if request.htmx:
-        context = {"added": {"product": found.items[0], "quantity": quantity}, "cart_count": store.cart_count(session)}
+        context = {
+            "added": {"product": found.items[0], "quantity": quantity},
+            "cart_count": store.cart_count(session),
+        }
         return HTMXBlockTemplate(
             template_name="product.html.j2", block_name="cart_notice", context=context, status_code=200
         )
@@ -141,7 +162,9 @@ async def update_cart_line(
 
 
 @post("/cart/lines/{sku:str}/deletion", name="remove_cart_line", status_code=303)
-async def remove_cart_line(request: HTMXRequest, inventory: InventoryClient, sku: str) -> HTMXBlockTemplate | Redirect:
+async def remove_cart_line(
+    request: HTMXRequest, inventory: InventoryClient, sku: str
+) -> HTMXBlockTemplate | Redirect:
     store.remove_from_cart(session_of(request), sku)
     return _cart_response(request, await load_cart(inventory, session_of(request)))
 
@@ -152,8 +175,12 @@ CHECKOUT_FIELDS = ("name", "email", "line1", "line2", "city", "region", "postal_
 def validate_checkout(form: dict[str, str]) -> dict[str, str]:
     """Return {field: message} for every field that orders would refuse, in words for people."""
     errors = {}
-    for field, label, limit in (("name", "your name", 200), ("line1", "the street address", 200),
-                                ("city", "the city", 200), ("postal_code", "the postal code", 20)):  # fmt: skip
+    for field, label, limit in (
+        ("name", "your name", 200),
+        ("line1", "the street address", 200),
+        ("city", "the city", 200),
+        ("postal_code", "the postal code", 20),
+    ):
         if not form[field]:
             errors[field] = f"Enter {label}."
         elif len(form[field]) > limit:
@@ -168,7 +195,13 @@ def validate_checkout(form: dict[str, str]) -> dict[str, str]:
 
 
 def _checkout_template(
-    *, view: CartView, form: dict[str, str], errors: dict[str, str], key: str, problem: str = "", status: int = 200
+    *,
+    view: CartView,
+    form: dict[str, str],
+    errors: dict[str, str],
+    key: str,
+    problem: str = "",
+    status: int = 200,
 ) -> HTMXBlockTemplate:
     context = {"cart": view, "form": form, "errors": errors, "idempotency_key": key, "problem": problem}
     return HTMXBlockTemplate(template_name="checkout.html.j2", context=context, status_code=status)
@@ -212,32 +245,51 @@ async def place_order(
     view = await load_cart(inventory, session)
     if not key:
         key = store.checkout_key(session)
-        return _checkout_template(view=view, form=form, errors={}, key=key, status=422,
-                                  problem="The form was missing its order key; please submit again.")  # fmt: skip
+        return _checkout_template(
+            view=view,
+            form=form,
+            errors={},
+            key=key,
+            status=422,
+            problem="The form was missing its order key; please submit again.",
+        )
     errors = validate_checkout(form)
     if errors:
         return _checkout_template(view=view, form=form, errors=errors, key=key, status=422)
     session["contact"] = form
     order = OrderCreate(
         customer=Customer(name=form["name"], email=form["email"]),
-        shipping_address=Address(line1=form["line1"], line2=form["line2"] or None, city=form["city"],
-                                 region=form["region"], postal_code=form["postal_code"], country=form["country"]),
+        shipping_address=Address(
+            line1=form["line1"],
+            line2=form["line2"] or None,
+            city=form["city"],
+            region=form["region"],
+            postal_code=form["postal_code"],
+            country=form["country"],
+        ),
         lines=[OrderLineCreate(sku=sku, quantity=qty) for sku, qty in store.cart(session).items()],
-    )  # fmt: skip
+    )
     try:
         placed = await orders.place(order, idempotency_key=key)
     except BackendUnavailable:
         # Same key on the retry: if the order did go through, the retry finds it.
-        return _checkout_template(view=view, form=form, errors={}, key=key, status=503,
-                                  problem="Ordering is temporarily unavailable. Your cart is kept; "
-                                          "please try again in a moment.")  # fmt: skip
+        return _checkout_template(
+            view=view,
+            form=form,
+            errors={},
+            key=key,
+            status=503,
+            problem="Ordering is temporarily unavailable. Your cart is kept; please try again in a moment.",
+        )
     except BackendProblem as exc:
         store.renew_checkout_key(session)
         fresh_key = store.checkout_key(session)
         if exc.code == "out_of_stock":
             problem = _describe_shortage(exc, view)
         elif exc.code == "idempotency_key_reused":
-            problem = "Your cart changed since you opened checkout. Please check it and place the order again."
+            problem = (
+                "Your cart changed since you opened checkout. Please check it and place the order again."
+            )
         elif exc.code == "unknown_sku":
             skus = ", ".join(str(s) for s in exc.body.get("skus", []))
             problem = f"These parts are no longer sold: {skus}. Remove them from your cart and try again."

@@ -159,9 +159,15 @@ async def availability(
         stock, warehouses = await asyncio.gather(inventory.availability(sku), facets.warehouses.get())
         context = {
             "product": ProductRead(
-                sku=sku, name="", brand="", category="", part_type="", price_cents=0, currency="USD",
+                sku=sku,
+                name="",
+                brand="",
+                category="",
+                part_type="",
+                price_cents=0,
+                currency="USD",
                 available=sum(s.available for s in stock),
-            ),  # fmt: skip
+            ),
             "stock": stock,
             "warehouse_names": {w.code: w.name for w in warehouses},
             "refresh_s": AVAILABILITY_REFRESH_S,

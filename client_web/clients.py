@@ -165,7 +165,13 @@ class _Backend:
         )
 
     async def _call(
-        self, method: str, path: str, *, params: Any = None, json: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
             response = await self.http.request(
@@ -218,8 +224,14 @@ class InventoryClient(_Backend):
         cursor: str = "",
     ) -> ProductPage:
         params: dict[str, Any] = {"limit": limit}
-        for key, value in (("q", q), ("part_number", part_number), ("category", category),
-                           ("brand", brand), ("sort", sort), ("cursor", cursor)):  # fmt: skip
+        for key, value in (
+            ("q", q),
+            ("part_number", part_number),
+            ("category", category),
+            ("brand", brand),
+            ("sort", sort),
+            ("cursor", cursor),
+        ):
             if value:
                 params[key] = value
         if vehicle is not None:

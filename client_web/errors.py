@@ -24,16 +24,26 @@ def _page(request: Request, *, status: int, title: str, message: str) -> Respons
 
 
 def not_found(request: Request, exc: Exception) -> Response:
-    return _page(request, status=404, title="Page not found",
-                 message="We could not find that page or part. Try searching the catalog.")  # fmt: skip
+    return _page(
+        request,
+        status=404,
+        title="Page not found",
+        message="We could not find that page or part. Try searching the catalog.",
+    )
 
 
 def backend_unavailable(request: Request, exc: BackendUnavailable) -> Response:
     logger.bind(backend=exc.service).warning("backend unavailable")
     if exc.service == "orders":
-        title, message = "Ordering is temporarily unavailable", "Your cart is kept. Please try again in a minute."
+        title, message = (
+            "Ordering is temporarily unavailable",
+            "Your cart is kept. Please try again in a minute.",
+        )
     else:
-        title, message = "The catalog is temporarily unavailable", "We are on it. Please try again in a minute."
+        title, message = (
+            "The catalog is temporarily unavailable",
+            "We are on it. Please try again in a minute.",
+        )
     return _page(request, status=503, title=title, message=message)
 
 
@@ -41,26 +51,42 @@ def backend_problem(request: Request, exc: BackendProblem) -> Response:
     if exc.status == 404:
         return not_found(request, exc)
     logger.bind(status=exc.status, code=exc.code).warning("backend refused a request")
-    return _page(request, status=400, title="That did not work",
-                 message="The request could not be completed. Please go back and try again.")  # fmt: skip
+    return _page(
+        request,
+        status=400,
+        title="That did not work",
+        message="The request could not be completed. Please go back and try again.",
+    )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotFoundException):
         return not_found(request, exc)
     if isinstance(exc, PermissionDeniedException):
-        return _page(request, status=403, title="Please reload the page",
-                     message="Your session expired or the form is stale. Reload the page and try again.")  # fmt: skip
+        return _page(
+            request,
+            status=403,
+            title="Please reload the page",
+            message="Your session expired or the form is stale. Reload the page and try again.",
+        )
     if exc.status_code >= 500:
         return unexpected(request, exc)
-    return _page(request, status=exc.status_code, title="That did not work",
-                 message="The request was not understood. Please go back and try again.")  # fmt: skip
+    return _page(
+        request,
+        status=exc.status_code,
+        title="That did not work",
+        message="The request was not understood. Please go back and try again.",
+    )
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
     logger.opt(exception=exc).bind(route=request.scope.get("path_template", "")).error("unhandled error")
-    return _page(request, status=500, title="Something went wrong",
-                 message="Sorry, that was our fault. Please try again.")  # fmt: skip
+    return _page(
+        request,
+        status=500,
+        title="Something went wrong",
+        message="Sorry, that was our fault. Please try again.",
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -31,10 +31,15 @@ async def picker_context(
     model = model if model in models else ""
     return {
         "picker": {
-            "years": years, "makes": makes, "models": models,
-            "year": year, "make": make, "model": model, "next": next_url,
+            "years": years,
+            "makes": makes,
+            "models": models,
+            "year": year,
+            "make": make,
+            "model": model,
+            "next": next_url,
         }
-    }  # fmt: skip
+    }
 
 
 @get("/garage", name="garage")

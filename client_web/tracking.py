@@ -60,7 +60,9 @@ async def order_events(
     async def render() -> str:
         context = await order_context(orders, token)
         template = engine.get_template("order.html.j2")
-        return render_block(engine.engine, template, "order_status", {**context, "token": token, "request": request})  # type: ignore[attr-defined]
+        return render_block(
+            engine.engine, template, "order_status", {**context, "token": token, "request": request}
+        )  # type: ignore[attr-defined]
 
     async def source() -> AsyncIterator[ServerSentEventMessage]:
         # Bounded: the stream ends after `stream_max_s` and the browser reconnects.

@@ -40,7 +40,9 @@ def session_of(request: Request) -> dict[str, Any]:
 
 def shopper(request: Request) -> Shopper:
     data = session_of(request)
-    return Shopper(vehicle=store.active_vehicle(data), garage=store.garage(data), cart_count=store.cart_count(data))
+    return Shopper(
+        vehicle=store.active_vehicle(data), garage=store.garage(data), cart_count=store.cart_count(data)
+    )
 
 
 def block_for(request: Request, *blocks: str) -> str | None:
@@ -71,7 +73,9 @@ def form_int(form: dict[str, Any], key: str, *, default: int) -> int:
 
 def safe_next(target: str, *, default: str = "/") -> str:
     """Allow only local redirects (no open redirect through `next`)."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+    return (
+        target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+    )
 
 
 def provide_inventory(state: State) -> InventoryClient:
