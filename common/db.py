@@ -17,9 +17,24 @@ from common.health import CheckResult
 from common.settings import process_environ
 
 
+class _QuietPostgresEngine(PostgresEngine):
+    """Piccolo's engine connects in its constructor (version check, CREATE EXTENSION).
+
+    That happens at import of each service's `db.py`, before a test session or a deploy has
+    created the database, and warns (an error under `filterwarnings = error`). Our migrations
+    need no extension (`gen_random_uuid()` is built into PostgreSQL 13+), so skip both.
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+
 def make_engine(url: str) -> PostgresEngine:
     """Create a Piccolo engine for `url`; nothing connects until the first query."""
-    return PostgresEngine(config={"dsn": url}, log_queries=False, log_responses=False)
+    return _QuietPostgresEngine(config={"dsn": url}, log_queries=False, log_responses=False)
 
 
 def piccolo_pool(
