@@ -1,0 +1,1 @@
+"""admin_web: operators' live dashboards (SSE), inventory and order operations behind a login."""

@@ -1,0 +1,75 @@
+// Live charts for the dashboard: uPlot fed by the SSE events `chart-history` and `chart-point`.
+// Points are [at, {service: [rps, p95_ms, err_pct]}]; the last 15 minutes are kept.
+(function () {
+  "use strict";
+  var WINDOW_S = 15 * 60;
+  var METRICS = [["chart-rps", 0], ["chart-p95", 1], ["chart-err", 2]];
+  var COLORS = ["#1b6ef3", "#e8590c", "#2b8a3e", "#ae3ec9", "#c92a2a"];
+  var points = [];
+  var charts = {};
+  var services = [];
+
+  function serviceNames() {
+    var names = {};
+    points.forEach(function (p) { Object.keys(p[1]).forEach(function (n) { names[n] = true; }); });
+    return Object.keys(names).sort();
+  }
+
+  function columns(index) {
+    var xs = points.map(function (p) { return p[0]; });
+    var data = [xs];
+    services.forEach(function (name) {
+      data.push(points.map(function (p) {
+        var v = p[1][name];
+        return v ? v[index] : null;
+      }));
+    });
+    return data;
+  }
+
+  function build() {
+    services = serviceNames();
+    METRICS.forEach(function (m) {
+      var el = document.getElementById(m[0]);
+      if (!el || typeof uPlot === "undefined") { return; }
+      if (charts[m[0]]) { charts[m[0]].destroy(); }
+      el.textContent = "";
+      var series = [{}].concat(services.map(function (name, i) {
+        return { label: name, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false };
+      }));
+      charts[m[0]] = new uPlot({
+        width: Math.max(260, el.clientWidth || 300), height: 160, series: series,
+        axes: [{}, { size: 50 }], legend: { show: true }, cursor: { show: false }
+      }, columns(m[1]), el);
+    });
+  }
+
+  function refresh() {
+    var now = Date.now() / 1000;
+    points = points.filter(function (p) { return p[0] >= now - WINDOW_S; });
+    if (serviceNames().join() !== services.join()) { build(); return; }
+    METRICS.forEach(function (m) { if (charts[m[0]]) { charts[m[0]].setData(columns(m[1])); } });
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    var message = evt.detail;
+    if (!message || (message.type !== "chart-history" && message.type !== "chart-point")) { return; }
+    evt.preventDefault();  // data, not HTML: never swapped into the page
+    var data = JSON.parse(message.data);
+    if (message.type === "chart-history") {
+      points = data;
+      build();
+    } else if (!points.length || data[0] > points[points.length - 1][0]) {
+      points.push(data);
+      refresh();
+    }
+  });
+  document.addEventListener("htmx:sseOpen", function () {
+    var state = document.getElementById("live-state");
+    if (state) { state.textContent = "live"; }
+  });
+  document.addEventListener("htmx:sseError", function () {
+    var state = document.getElementById("live-state");
+    if (state) { state.textContent = "reconnecting…"; }
+  });
+})();
