@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from orders_svc import services
 from orders_svc.inventory_client import InventoryClient
@@ -22,8 +22,11 @@ from orders_svc.tables import Status
 
 IdempotencyKey = Annotated[
     str,
-    Parameter(
-        header="Idempotency-Key", min_length=1, max_length=128, description="Client-chosen, 1..128 chars"
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="Client-chosen key, 1..128 characters",
     ),
 ]
 
@@ -53,12 +56,12 @@ class OrderController(Controller):
     @get()
     async def list_orders(
         self,
-        status: Status | None = None,
-        email: Annotated[str | None, Parameter(max_length=254)] = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        status: Annotated[Status | None, QueryParameter()] = None,
+        email: Annotated[str | None, QueryParameter(max_length=254)] = None,
+        created_from: Annotated[datetime | None, QueryParameter()] = None,
+        created_to: Annotated[datetime | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> OrderPage:
         """List orders newest first, filtered by status, customer email and creation time."""
         return await services.list_orders(
@@ -71,29 +74,31 @@ class OrderController(Controller):
         )
 
     @get("/{order_id:uuid}")
-    async def get_order(self, order_id: UUID) -> OrderRead:
+    async def get_order(self, order_id: FromPath[UUID]) -> OrderRead:
         return await services.get_order(order_id)
 
     @get("/{order_id:uuid}/history")
-    async def get_history(self, order_id: UUID) -> list[HistoryRead]:
+    async def get_history(self, order_id: FromPath[UUID]) -> list[HistoryRead]:
         """The order's status changes, oldest first."""
         return await services.list_history(order_id)
 
     @get("/tracking/{token:str}")
-    async def track(self, token: str) -> OrderRead:
+    async def track(self, token: FromPath[str]) -> OrderRead:
         """The order behind a shopper's tracking token."""
         return await services.get_order_by_token(token)
 
     @post("/{order_id:uuid}/transitions", status_code=200)
     async def transition(
-        self, order_id: UUID, data: TransitionCreate, inventory: InventoryClient
+        self, order_id: FromPath[UUID], data: TransitionCreate, inventory: InventoryClient
     ) -> OrderRead:
         return await services.transition_order(
             order_id, to=data.to, actor=data.actor, reason=data.reason, inventory=inventory
         )
 
     @post("/{order_id:uuid}/cancellation", status_code=200)
-    async def cancel(self, order_id: UUID, data: CancellationCreate, inventory: InventoryClient) -> OrderRead:
+    async def cancel(
+        self, order_id: FromPath[UUID], data: CancellationCreate, inventory: InventoryClient
+    ) -> OrderRead:
         return await services.transition_order(
             order_id, to=Status.cancelled, actor=data.actor, reason=data.reason, inventory=inventory
         )
