@@ -1,0 +1,94 @@
+"""The inventory service's wiring: routes, lifespan, middleware, errors. Imported by nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from common.cache import Cache, cache_lifespan
+from common.db import db_ready, piccolo_pool
+from common.errors import EXCEPTION_HANDLERS
+from common.health import CheckResult, health_controller
+from common.logs import configure_logging
+from common.observability import MetricsController, observability_middleware
+from inventory_svc import services
+from inventory_svc.controllers import (
+    FacetController,
+    ProductController,
+    ReservationController,
+    StockController,
+    VehicleController,
+)
+from inventory_svc.db import DB
+from inventory_svc.settings import InventorySettings
+
+
+def sweeper(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Lifespan hook: release expired reservations every `sweep_interval_s` (0 turns it off)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.sweep_interval_s <= 0:
+            yield
+            return
+        task = asyncio.create_task(
+            services.run_sweeper(
+                interval_s=settings.sweep_interval_s, batch=settings.sweep_batch, cache=app.state.cache
+            )
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+def provide_cache(state: State) -> Cache:
+    return state.cache
+
+
+def create_app(settings: InventorySettings | None = None) -> Litestar:
+    settings = settings or InventorySettings.from_env()
+    configure_logging(service="inventory", level=settings.log_level)
+
+    async def cache_check() -> CheckResult:
+        return await app.state.cache.check()
+
+    cache_check.check_name = "cache"  # type: ignore[attr-defined]
+
+    app = Litestar(
+        route_handlers=[
+            ProductController,
+            VehicleController,
+            FacetController,
+            StockController,
+            ReservationController,
+            MetricsController,
+            health_controller([db_ready(DB), cache_check]),
+        ],
+        lifespan=[
+            piccolo_pool(DB, enabled=settings.db_pool, max_size=settings.pool_max_size),
+            cache_lifespan(settings.redis_url, service="inventory"),
+            sweeper(settings),
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "cache": Provide(provide_cache, sync_to_thread=False),
+        },
+        middleware=[observability_middleware("inventory")],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Auto-Forge inventory", version="1.0.0", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        debug=settings.debug,
+    )
+    return app
