@@ -304,7 +304,7 @@ class Engine:
         steps, templated = self.plan.choose(self.random)
         self.iterations += 1
         iteration = Iteration(self.plan.data, n=self.iterations, random=self.random) if templated else None
-        cookies: dict[str, str] | None = None
+        cookies: dict[str, str] = iteration.cookies if iteration is not None else {}
         for index, step in enumerate(steps):
             if self._stop:
                 return
@@ -332,7 +332,6 @@ class Engine:
                 return
             self._record(step.name, done - start, status=response.status, error=None)
             if response.cookies:
-                cookies = cookies or {}
                 for raw in response.cookies:
                     pair = raw.split(b";", 1)[0].decode("latin-1")
                     key, _, value = pair.partition("=")

@@ -14,7 +14,9 @@ A scenario file (YAML or JSON, see `load/scenarios/`) looks like::
     thresholds: ["p99<300ms", "errors<1%"]
 
 Templates in paths, headers and bodies name a data list (`{sku}`, `{vehicle.make}`: one
-random element per task iteration, shared by its steps) or a built-in (`{uuid}`, `{n}`).
+random element per task iteration, shared by its steps) or a built-in: `{uuid}`, `{n}` (the
+iteration number), `{cookie.NAME}` (a cookie an earlier step of the iteration received,
+e.g. a CSRF token to echo in a header).
 """
 
 from __future__ import annotations
@@ -163,15 +165,19 @@ def pick(document: Any, selector: str) -> list[Any]:
 class Iteration:
     """The variable bindings of one task iteration: each data list is sampled once, lazily."""
 
-    __slots__ = ("_chosen", "_data", "_n", "_random")
+    __slots__ = ("_chosen", "_data", "_n", "_random", "cookies")
 
     def __init__(self, data: dict[str, list[Any]], *, n: int, random: Any) -> None:
         self._data = data
         self._n = n
         self._random = random
         self._chosen: dict[str, Any] = {}
+        # Cookies set by earlier steps of this iteration; `{cookie.NAME}` reads them.
+        self.cookies: dict[str, str] = {}
 
     def value(self, name: str, field: str | None) -> str:
+        if name == "cookie" and field is not None:
+            return self.cookies.get(field, "")
         if name == "uuid":
             return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         if name == "n":
