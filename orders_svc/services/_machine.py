@@ -42,7 +42,7 @@ class IllegalTransition(Conflict):
         allowed = allowed_transitions(current, manual=True)
         super().__init__(
             f"an order that is {current.value} cannot become {to.value}",
-            extra={"status": current.value, "allowed": [s.value for s in allowed]},
+            extra={"current_status": current.value, "allowed": [s.value for s in allowed]},
         )
 
 

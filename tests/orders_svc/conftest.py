@@ -22,17 +22,21 @@ from litestar import Litestar
 from common.db import with_database
 from tests.conftest import PG_SERVER_URL
 
-# The inventory this suite orders from gets its own database, so that it can run while the
-# inventory suite runs (both recreate their databases). When the inventory suite ran first in
-# this process, its engine is already bound to the shared name, and we use that one.
-if "inventory_svc.db" not in sys.modules:
-    os.environ["INV_DATABASE_URL"] = with_database(PG_SERVER_URL, "autoforge_test_orders_inventory")
+# This suite gets databases of its own, so that it can run while other suites run (each
+# recreates its databases at session start). When another suite already imported a service
+# in this process, its engine is bound to the shared name, and we use that one.
+for _prefix, _package, _name in (
+    ("INV_", "inventory_svc", "autoforge_test_orders_inventory"),
+    ("ORD_", "orders_svc", "autoforge_test_orders_own"),
+):
+    if f"{_package}.db" not in sys.modules:
+        os.environ[f"{_prefix}DATABASE_URL"] = with_database(PG_SERVER_URL, _name)
 
-from inventory_svc.app import create_app as create_inventory_app
-from inventory_svc.settings import InventorySettings
-from orders_svc.app import create_app as create_orders_app
-from orders_svc.settings import OrdersSettings
-from tests.conftest import database_url, prepare_database, redis_url
+from inventory_svc.app import create_app as create_inventory_app  # noqa: E402 - after the environment is set
+from inventory_svc.settings import InventorySettings  # noqa: E402 - after the environment is set
+from orders_svc.app import create_app as create_orders_app  # noqa: E402 - after the environment is set
+from orders_svc.settings import OrdersSettings  # noqa: E402 - after the environment is set
+from tests.conftest import database_url, prepare_database, redis_url  # noqa: E402 - after the environment is set
 
 WAREHOUSES = (("EAST", "East DC", 1), ("WEST", "West DC", 2))
 
