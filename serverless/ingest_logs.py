@@ -12,10 +12,12 @@ import time
 from typing import Any
 
 import httpx
+import msgspec
 import redis
 from loguru import logger
 
 from serverless import metrics, resources
+from serverless.entry import ensure_logging
 from serverless.records import LineParser
 from serverless.settings import PipelineSettings
 from serverless.sources import FileSource, LokiSource, SourceUnavailable
@@ -26,12 +28,8 @@ FUNCTION = "ingest-logs"
 
 def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
     """Lambda entry point; `event` may name `services` and a `max_lines` budget."""
-    import msgspec
-
-    from common.logs import configure_logging
-
     settings = PipelineSettings.from_env()
-    configure_logging(service="logpipeline")
+    ensure_logging()
     return msgspec.to_builtins(run_ingest(settings, event=event or {}))
 
 

@@ -23,6 +23,7 @@ from loguru import logger
 from serverless import metrics, resources
 from serverless.documents import DocState, document_id
 from serverless.embedders import Embedder
+from serverless.entry import ensure_logging
 from serverless.miner import TemplateMiner
 from serverless.settings import PipelineSettings
 from serverless.stores import DimensionMismatch, StoreRejected, VectorDoc, VectorStore
@@ -47,10 +48,8 @@ _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL
 
 def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
     """Lambda entry point; `event` may set `max_batches` and `retention: false`."""
-    from common.logs import configure_logging
-
     settings = PipelineSettings.from_env()
-    configure_logging(service="logpipeline")
+    ensure_logging()
     return msgspec.to_builtins(run_vectorize(settings, event=event or {}))
 
 
