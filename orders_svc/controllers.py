@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from orders_svc import services
@@ -16,6 +16,7 @@ from orders_svc.schemas import (
     OrderPage,
     OrderRead,
     TransitionCreate,
+    decode_body,
 )
 from orders_svc.settings import OrdersSettings
 from orders_svc.tables import Status
@@ -38,14 +39,14 @@ class OrderController(Controller):
     @post(status_code=201)
     async def place(
         self,
-        data: OrderCreate,
+        request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey,
         inventory: InventoryClient,
         settings: OrdersSettings,
     ) -> Response[OrderRead]:
-        """Place an order (201), or return the order already placed with this key (200)."""
+        """Place an order (`OrderCreate`, 201), or return the order already placed with this key (200)."""
         order, created = await services.place_order(
-            data,
+            decode_body(await request.body(), into=OrderCreate),
             idempotency_key=idempotency_key,
             inventory=inventory,
             ttl_s=settings.reservation_ttl_s,
@@ -89,16 +90,24 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/transitions", status_code=200)
     async def transition(
-        self, order_id: FromPath[UUID], data: TransitionCreate, inventory: InventoryClient
+        self, order_id: FromPath[UUID], request: Request[Any, Any, Any], inventory: InventoryClient
     ) -> OrderRead:
+        """Move the order to another status (`TransitionCreate`): `{"to", "actor", "reason"}`."""
+        move = decode_body(await request.body(), into=TransitionCreate)
         return await services.transition_order(
-            order_id, to=data.to, actor=data.actor, reason=data.reason, inventory=inventory
+            order_id, to=move.to, actor=move.actor, reason=move.reason, inventory=inventory
         )
 
     @post("/{order_id:uuid}/cancellation", status_code=200)
     async def cancel(
-        self, order_id: FromPath[UUID], data: CancellationCreate, inventory: InventoryClient
+        self, order_id: FromPath[UUID], request: Request[Any, Any, Any], inventory: InventoryClient
     ) -> OrderRead:
+        """Cancel the order (`CancellationCreate`: `{"actor", "reason"}`); releases its stock once."""
+        cancellation = decode_body(await request.body(), into=CancellationCreate)
         return await services.transition_order(
-            order_id, to=Status.cancelled, actor=data.actor, reason=data.reason, inventory=inventory
+            order_id,
+            to=Status.cancelled,
+            actor=cancellation.actor,
+            reason=cancellation.reason,
+            inventory=inventory,
         )

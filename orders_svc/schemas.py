@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
 
+from common.errors import DomainError
 from orders_svc.tables import Status
+
+T = TypeVar("T")
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -113,3 +116,18 @@ class OrderStatusChanged(
     from_status: Status | None
     to_status: Status
     at: datetime
+
+
+class InvalidBody(DomainError):
+    code = "validation_error"
+
+
+def decode_body(raw: bytes, *, into: type[T]) -> T:
+    """Decode a JSON body strictly: `"2"` is not a quantity, and the error names the field."""
+    try:
+        return msgspec.json.decode(raw, type=into)
+    except msgspec.ValidationError as exc:
+        # msgspec says where: "Expected `int`, got `str` - at `$.lines[0].quantity`".
+        raise InvalidBody(f"invalid body: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidBody(f"malformed JSON: {exc}") from exc
