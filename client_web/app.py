@@ -162,5 +162,7 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
         plugins=[HTMXPlugin(), channels],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=None,
+        # Logging goes through common.logs (JSON lines); Litestar must not install its own handlers.
+        logging_config=None,
     )
     return app

@@ -10,7 +10,7 @@ from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
@@ -20,12 +20,10 @@ from client_web.clients import (
     BackendProblem,
     BackendUnavailable,
     Customer,
-    InventoryClient,
     OrderCreate,
     OrderLineCreate,
-    OrdersClient,
 )
-from client_web.views import HTMX_HEADERS, block_for, form_int, form_value, session_of
+from client_web.views import HTMX_HEADERS, Inventory, Orders, block_for, form_int, form_value, session_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -65,7 +63,7 @@ class CartView(msgspec.Struct, frozen=True, kw_only=True):
         return any(line.warning for line in self.lines)
 
 
-async def load_cart(inventory: InventoryClient, session: dict[str, Any]) -> CartView:
+async def load_cart(inventory: Inventory, session: dict[str, Any]) -> CartView:
     """Price the session's cart with current catalog prices and stock; totals come from here."""
     wanted = store.cart(session)
     found = await inventory.by_skus(list(wanted))
@@ -118,7 +116,7 @@ def _cart_response(request: Request, view: CartView) -> HTMXBlockTemplate | Redi
 
 
 @get("/cart", name="cart")
-async def cart_page(request: HTMXRequest, inventory: InventoryClient) -> HTMXBlockTemplate:
+async def cart_page(request: HTMXRequest, inventory: Inventory) -> HTMXBlockTemplate:
     """The cart: lines with in-place quantities, server totals and stock warnings."""
     view = await load_cart(inventory, session_of(request))
     return HTMXBlockTemplate(
@@ -130,9 +128,7 @@ async def cart_page(request: HTMXRequest, inventory: InventoryClient) -> HTMXBlo
 
 
 @post("/cart/lines", name="add_to_cart", status_code=303)
-async def add_to_cart(
-    request: HTMXRequest, inventory: InventoryClient, data: Form
-) -> HTMXBlockTemplate | Redirect:
+async def add_to_cart(request: HTMXRequest, inventory: Inventory, data: Form) -> HTMXBlockTemplate | Redirect:
     """Add a quantity of a part; htmx gets the `cart_notice` block of the product page."""
     sku = form_value(data, "sku", max_length=64)
     quantity = max(1, min(store.MAX_QUANTITY, form_int(data, "quantity", default=1)))
@@ -154,7 +150,7 @@ async def add_to_cart(
 
 @post("/cart/lines/{sku:str}", name="update_cart_line", status_code=303)
 async def update_cart_line(
-    request: HTMXRequest, inventory: InventoryClient, sku: str, data: Form
+    request: HTMXRequest, inventory: Inventory, sku: FromPath[str], data: Form
 ) -> HTMXBlockTemplate | Redirect:
     """Change a line's quantity (1..99) in place."""
     store.set_quantity(session_of(request), sku, form_int(data, "quantity", default=1))
@@ -163,7 +159,7 @@ async def update_cart_line(
 
 @post("/cart/lines/{sku:str}/deletion", name="remove_cart_line", status_code=303)
 async def remove_cart_line(
-    request: HTMXRequest, inventory: InventoryClient, sku: str
+    request: HTMXRequest, inventory: Inventory, sku: FromPath[str]
 ) -> HTMXBlockTemplate | Redirect:
     store.remove_from_cart(session_of(request), sku)
     return _cart_response(request, await load_cart(inventory, session_of(request)))
@@ -208,7 +204,7 @@ def _checkout_template(
 
 
 @get("/checkout", name="checkout")
-async def checkout_page(request: Request, inventory: InventoryClient) -> HTMXBlockTemplate | Redirect:
+async def checkout_page(request: Request, inventory: Inventory) -> HTMXBlockTemplate | Redirect:
     """The checkout form; rendering it creates (or reuses) this cart's Idempotency-Key."""
     session = session_of(request)
     if not store.cart(session):
@@ -231,7 +227,7 @@ def _describe_shortage(exc: BackendProblem, view: CartView) -> str:
 
 @post("/checkout", name="place_order", status_code=303)
 async def place_order(
-    request: Request, inventory: InventoryClient, orders: OrdersClient, data: Form
+    request: Request, inventory: Inventory, orders: Orders, data: Form
 ) -> HTMXBlockTemplate | Redirect:
     """Place the order once per Idempotency-Key; problems re-show the form and keep the cart."""
     session = session_of(request)

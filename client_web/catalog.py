@@ -11,14 +11,16 @@ from urllib.parse import urlencode
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 
-from client_web.clients import Category, InventoryClient, ProductRead, StockLevelRead, Warehouse
-from client_web.views import HTMX_HEADERS, block_for, shopper
+from client_web.clients import Category, ProductRead, StockLevelRead, Warehouse
+from client_web.settings import WebSettings
+from client_web.views import HTMX_HEADERS, Inventory, block_for, shopper
 
 T = TypeVar("T")
-PAGE_SIZE = 24
 SORTS = {
     "": "Best match",
     "name": "Name",
@@ -49,7 +51,7 @@ class Memo(Generic[T]):
 class Facets:
     """Category, brand and warehouse lists, fetched at most once a minute."""
 
-    def __init__(self, inventory: InventoryClient) -> None:
+    def __init__(self, inventory: Inventory) -> None:
         self.categories: Memo[list[Category]] = Memo(inventory.categories)
         self.brands: Memo[list[str]] = Memo(inventory.brands)
         self.warehouses: Memo[list[Warehouse]] = Memo(inventory.warehouses)
@@ -70,15 +72,16 @@ def catalog_url(filters: dict[str, str], **changes: str) -> str:
 @get("/", name="catalog")
 async def catalog(
     request: HTMXRequest,
-    inventory: InventoryClient,
-    facets: Facets,
-    q: str = "",
-    part_number: str = "",
-    category: str = "",
-    brand: str = "",
-    sort: str = "",
-    cursor: str = "",
-    fit: str = "",
+    inventory: Inventory,
+    facets: NamedDependency[Facets],
+    settings: NamedDependency[WebSettings],
+    q: FromQuery[str] = "",
+    part_number: FromQuery[str] = "",
+    category: FromQuery[str] = "",
+    brand: FromQuery[str] = "",
+    sort: FromQuery[str] = "",
+    cursor: FromQuery[str] = "",
+    fit: FromQuery[str] = "",
 ) -> HTMXBlockTemplate:
     """The catalog: search as you type, filters, sort and pages; fragment `results` for htmx."""
     filters = {
@@ -99,7 +102,7 @@ async def catalog(
         brand=filters["brand"],
         sort=filters["sort"] or ("" if filters["q"] else "name"),
         vehicle=use_vehicle.as_tuple() if use_vehicle else None,
-        limit=PAGE_SIZE,
+        limit=max(1, min(100, settings.page_size)),
         cursor=_clip(cursor, 500),
     )
     context: dict[str, Any] = {
@@ -121,7 +124,7 @@ async def catalog(
 
 
 async def _product_context(
-    request: Request, inventory: InventoryClient, facets: Facets, sku: str
+    request: Request, inventory: Inventory, facets: NamedDependency[Facets], sku: str
 ) -> dict[str, Any]:
     vehicle = shopper(request).vehicle
     product, warehouses = await asyncio.gather(inventory.product_or_none(sku), facets.warehouses.get())
@@ -139,7 +142,7 @@ async def _product_context(
 
 @get("/products/{sku:str}", name="product")
 async def product_page(
-    request: HTMXRequest, inventory: InventoryClient, facets: Facets, sku: str
+    request: HTMXRequest, inventory: Inventory, facets: NamedDependency[Facets], sku: FromPath[str]
 ) -> HTMXBlockTemplate:
     """The product page: description, attributes, fitment, live availability, add to cart."""
     context = await _product_context(request, inventory, facets, sku)
@@ -148,7 +151,7 @@ async def product_page(
 
 @get("/products/{sku:str}/availability", name="availability")
 async def availability(
-    request: HTMXRequest, inventory: InventoryClient, facets: Facets, sku: str
+    request: HTMXRequest, inventory: Inventory, facets: NamedDependency[Facets], sku: FromPath[str]
 ) -> HTMXBlockTemplate:
     """Fresh stock per warehouse: the `availability` block for htmx polling, else the whole page."""
     block = block_for(request, "availability")

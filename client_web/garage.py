@@ -6,21 +6,27 @@ from typing import Annotated, Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from client_web import session as store
 from client_web.catalog import Facets
-from client_web.clients import InventoryClient
-from client_web.views import HTMX_HEADERS, block_for, form_int, form_value, safe_next, session_of
+from client_web.views import HTMX_HEADERS, Inventory, block_for, form_int, form_value, safe_next, session_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def picker_context(
-    inventory: InventoryClient, facets: Facets, *, year: int | None, make: str, model: str, next_url: str
+    inventory: Inventory,
+    facets: NamedDependency[Facets],
+    *,
+    year: int | None,
+    make: str,
+    model: str,
+    next_url: str,
 ) -> dict[str, Any]:
     """Options for the three selects; a make or model that does not belong to the year is dropped."""
     years = await facets.years.get()
@@ -45,12 +51,12 @@ async def picker_context(
 @get("/garage", name="garage")
 async def garage_page(
     request: HTMXRequest,
-    inventory: InventoryClient,
-    facets: Facets,
-    year: int | None = None,
-    make: str = "",
-    model: str = "",
-    next_url: Annotated[str, Parameter(query="next")] = "/",
+    inventory: Inventory,
+    facets: NamedDependency[Facets],
+    year: FromQuery[int | None] = None,
+    make: FromQuery[str] = "",
+    model: FromQuery[str] = "",
+    next_url: Annotated[str, QueryParameter(name="next")] = "/",
 ) -> HTMXBlockTemplate:
     """My garage plus the picker; htmx refills the picker (`vehicle_picker`) on each change."""
     next_target = safe_next(next_url[:500])
@@ -67,7 +73,7 @@ async def garage_page(
 
 @post("/garage/vehicles", name="add_vehicle", status_code=303)
 async def add_vehicle(
-    request: Request, inventory: InventoryClient, facets: Facets, data: Form
+    request: Request, inventory: Inventory, facets: NamedDependency[Facets], data: Form
 ) -> Redirect | HTMXBlockTemplate:
     """Add the picked vehicle to the garage and make it active; an incomplete pick re-shows the picker."""
     year = form_int(data, "year", default=0)
@@ -83,12 +89,12 @@ async def add_vehicle(
 
 
 @post("/garage/vehicles/{index:int}/activation", name="activate_vehicle", status_code=303)
-async def activate_vehicle(request: Request, index: int, data: Form) -> Redirect:
+async def activate_vehicle(request: Request, index: FromPath[int], data: Form) -> Redirect:
     store.activate_vehicle(session_of(request), index)
     return Redirect(safe_next(form_value(data, "next", max_length=500)), status_code=303)
 
 
 @post("/garage/vehicles/{index:int}/deletion", name="remove_vehicle", status_code=303)
-async def remove_vehicle(request: Request, index: int) -> Redirect:
+async def remove_vehicle(request: Request, index: FromPath[int]) -> Redirect:
     store.remove_vehicle(session_of(request), index)
     return Redirect("/garage", status_code=303)

@@ -11,14 +11,16 @@ from jinja2_fragments import render_block
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, get
 from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.template import TemplateEngineProtocol
 
 from client_web import events
-from client_web.clients import OrdersClient
 from client_web.live import order_status_events
 from client_web.settings import WebSettings
+from client_web.views import Orders
 
 # Steps of the happy path, for the timeline; other statuses (failed, cancelled) end it.
 STEPS = ("pending", "reserved", "confirmed", "shipped", "delivered")
@@ -33,7 +35,7 @@ STATUS_LABELS = {
 }
 
 
-async def order_context(orders: OrdersClient, token: str) -> dict[str, Any]:
+async def order_context(orders: Orders, token: str) -> dict[str, Any]:
     order = await orders.by_tracking_token_or_none(token[:200])
     if order is None:
         raise NotFoundException("No order with this tracking link")
@@ -43,7 +45,7 @@ async def order_context(orders: OrdersClient, token: str) -> dict[str, Any]:
 
 
 @get("/orders/{token:str}", name="order")
-async def order_page(orders: OrdersClient, token: str) -> HTMXBlockTemplate:
+async def order_page(orders: Orders, token: FromPath[str]) -> HTMXBlockTemplate:
     """The order with its status timeline; `#order-status` updates itself over SSE."""
     context = await order_context(orders, token)
     return HTMXBlockTemplate(template_name="order.html.j2", context={**context, "token": token})
@@ -51,7 +53,11 @@ async def order_page(orders: OrdersClient, token: str) -> HTMXBlockTemplate:
 
 @get("/orders/{token:str}/events", name="order_events", skip_session=True)
 async def order_events(
-    request: Request, orders: OrdersClient, channels: ChannelsPlugin, settings: WebSettings, token: str
+    request: Request,
+    orders: Orders,
+    channels: NamedDependency[ChannelsPlugin],
+    settings: NamedDependency[WebSettings],
+    token: FromPath[str],
 ) -> ServerSentEvent:
     """Stream `order-status` events carrying the re-rendered status section of this order."""
     await order_context(orders, token)  # 404 before the stream starts, not inside it

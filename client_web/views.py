@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from client_web import session as store
 from client_web.clients import InventoryClient, OrdersClient
@@ -84,3 +85,8 @@ def provide_inventory(state: State) -> InventoryClient:
 
 def provide_orders(state: State) -> OrdersClient:
     return state.orders
+
+
+# Handler parameters injected by name (Litestar 3 drops inferred dependencies).
+Inventory = NamedDependency[InventoryClient]
+Orders = NamedDependency[OrdersClient]
