@@ -6,7 +6,8 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from common.cache import Cache
@@ -31,9 +32,12 @@ from inventory_svc.schemas import (
 from inventory_svc.services._catalog import Sort
 from inventory_svc.settings import InventorySettings
 
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-YearParam = Annotated[int, Parameter(ge=1900, le=2100)]
-Text = Annotated[str, Parameter(max_length=200)]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+YearParam = Annotated[int, QueryParameter(ge=1900, le=2100)]
+Text = Annotated[str, QueryParameter(max_length=200)]
+Cursor = Annotated[str | None, QueryParameter(max_length=500)]
+OptionalText = Annotated[str | None, QueryParameter(max_length=200)]
+OptionalYear = Annotated[int | None, QueryParameter(ge=1900, le=2100)]
 
 
 class ProductController(Controller):
@@ -43,17 +47,17 @@ class ProductController(Controller):
     @get()
     async def search(
         self,
-        q: Text | None = None,
-        part_number: Text | None = None,
-        category: Text | None = None,
-        part_type: Text | None = None,
-        brand: Text | None = None,
-        year: YearParam | None = None,
-        make: Text | None = None,
-        model: Text | None = None,
-        sort: Sort | None = None,
+        q: OptionalText = None,
+        part_number: OptionalText = None,
+        category: OptionalText = None,
+        part_type: OptionalText = None,
+        brand: OptionalText = None,
+        year: OptionalYear = None,
+        make: OptionalText = None,
+        model: OptionalText = None,
+        sort: Annotated[Sort | None, QueryParameter()] = None,
         limit: Limit = 24,
-        cursor: Annotated[str | None, Parameter(max_length=500)] = None,
+        cursor: Cursor = None,
     ) -> ProductPage:
         return await services.search_products(
             q=q,
@@ -70,29 +74,35 @@ class ProductController(Controller):
         )
 
     @get("/by-sku")
-    async def by_sku(self, sku: Annotated[list[str], Parameter(min_items=1, max_items=100)]) -> ProductBatch:
+    async def by_sku(
+        self, sku: Annotated[list[str], QueryParameter(min_items=1, max_items=100)]
+    ) -> ProductBatch:
         return await services.get_products_by_sku(sku)
 
     @get("/{sku:str}", media_type="application/json", response_description="ProductRead (cached in Redis)")
-    async def detail(self, sku: str, cache: Cache, settings: InventorySettings) -> Response[bytes]:
+    async def detail(
+        self, sku: FromPath[str], cache: NamedDependency[Cache], settings: NamedDependency[InventorySettings]
+    ) -> Response[bytes]:
         # The cached value is already the encoded body: no decode/encode on a hit.
         body = await services.get_product_json(sku, cache=cache, ttl_s=settings.cache_ttl_s)
         return Response(body, media_type="application/json")
 
     @get("/{sku:str}/availability")
-    async def availability(self, sku: str) -> list[StockLevelRead]:
+    async def availability(self, sku: FromPath[str]) -> list[StockLevelRead]:
         return await services.get_availability(sku)
 
     @get("/{sku:str}/fitment")
-    async def fitment(self, sku: str, year: YearParam, make: Text, model: Text) -> FitsRead:
+    async def fitment(self, sku: FromPath[str], year: YearParam, make: Text, model: Text) -> FitsRead:
         return FitsRead(fits=await services.product_fits(sku, year=year, make=make, model=model))
 
     @post()
-    async def create(self, data: ProductCreate, cache: Cache) -> ProductRead:
+    async def create(self, data: JSONBody[ProductCreate], cache: NamedDependency[Cache]) -> ProductRead:
         return await services.create_product(data, cache=cache)
 
     @patch("/{sku:str}")
-    async def update(self, sku: str, data: ProductPatch, cache: Cache) -> ProductRead:
+    async def update(
+        self, sku: FromPath[str], data: JSONBody[ProductPatch], cache: NamedDependency[Cache]
+    ) -> ProductRead:
         return await services.update_product(sku, data, cache=cache)
 
 
@@ -105,11 +115,11 @@ class VehicleController(Controller):
         return await services.vehicle_years()
 
     @get("/makes")
-    async def makes(self, year: YearParam | None = None) -> list[str]:
+    async def makes(self, year: OptionalYear = None) -> list[str]:
         return await services.vehicle_makes(year=year)
 
     @get("/models")
-    async def models(self, make: Text, year: YearParam | None = None) -> list[str]:
+    async def models(self, make: Text, year: OptionalYear = None) -> list[str]:
         return await services.vehicle_models(year=year, make=make)
 
 
@@ -138,21 +148,23 @@ class StockController(Controller):
         return await services.low_stock(limit=limit)
 
     @get("/{sku:str}")
-    async def levels(self, sku: str) -> list[StockLevelRead]:
+    async def levels(self, sku: FromPath[str]) -> list[StockLevelRead]:
         return await services.stock_levels(sku)
 
     @post("/{sku:str}/restocks")
-    async def restock(self, sku: str, data: RestockCreate, cache: Cache) -> list[StockLevelRead]:
+    async def restock(
+        self, sku: FromPath[str], data: JSONBody[RestockCreate], cache: NamedDependency[Cache]
+    ) -> list[StockLevelRead]:
         return await services.restock(sku, data, cache=cache)
 
     @post("/{sku:str}/adjustments")
-    async def adjust(self, sku: str, data: AdjustmentCreate, cache: Cache) -> list[StockLevelRead]:
+    async def adjust(
+        self, sku: FromPath[str], data: JSONBody[AdjustmentCreate], cache: NamedDependency[Cache]
+    ) -> list[StockLevelRead]:
         return await services.adjust(sku, data, cache=cache)
 
     @get("/{sku:str}/movements")
-    async def movements(
-        self, sku: str, limit: Limit = 50, cursor: Annotated[str | None, Parameter(max_length=500)] = None
-    ) -> MovementPage:
+    async def movements(self, sku: FromPath[str], limit: Limit = 50, cursor: Cursor = None) -> MovementPage:
         return await services.list_movements(sku, limit=limit, cursor=cursor)
 
 
@@ -162,7 +174,10 @@ class ReservationController(Controller):
 
     @post(status_code=HTTP_201_CREATED)
     async def reserve(
-        self, data: ReservationCreate, cache: Cache, settings: InventorySettings
+        self,
+        data: JSONBody[ReservationCreate],
+        cache: NamedDependency[Cache],
+        settings: NamedDependency[InventorySettings],
     ) -> Response[ReservationRead]:
         reservation, created = await services.reserve(
             data, default_ttl_s=settings.reservation_ttl_s, cache=cache
@@ -170,13 +185,13 @@ class ReservationController(Controller):
         return Response(reservation, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{order_id:uuid}")
-    async def read(self, order_id: UUID) -> ReservationRead:
+    async def read(self, order_id: FromPath[UUID]) -> ReservationRead:
         return await services.get_reservation(order_id)
 
     @post("/{order_id:uuid}/commitment", status_code=HTTP_200_OK)
-    async def commit(self, order_id: UUID, cache: Cache) -> ReservationRead:
+    async def commit(self, order_id: FromPath[UUID], cache: NamedDependency[Cache]) -> ReservationRead:
         return await services.commit_reservation(order_id, cache=cache)
 
     @post("/{order_id:uuid}/release", status_code=HTTP_200_OK)
-    async def release(self, order_id: UUID, cache: Cache) -> ReservationRead:
+    async def release(self, order_id: FromPath[UUID], cache: NamedDependency[Cache]) -> ReservationRead:
         return await services.release_reservation(order_id, cache=cache)

@@ -77,7 +77,7 @@ class ReservationNotHeld(Conflict):
     code = "reservation_not_held"
 
     def __init__(self, order_id: UUID, status: str) -> None:
-        super().__init__(f"reservation for order {order_id} is {status}", extra={"status": status})
+        super().__init__(f"reservation for order {order_id} is {status}", extra={"current_status": status})
 
 
 class ReservationCommitted(Conflict):
