@@ -68,8 +68,18 @@ def request_line(
     ts: float, service: str, *, status: int, route: str, method: str = "GET", latency: float = 5.0
 ) -> str:
     level = "error" if status >= 500 else "warning" if status >= 400 else "info"
-    return json_line(ts, service, "request", level, request_id=f"r{ts}", method=method, route=route,
-                     path=route, status=status, latency_ms=latency)  # fmt: skip
+    return json_line(
+        ts,
+        service,
+        "request",
+        level,
+        request_id=f"r{ts}",
+        method=method,
+        route=route,
+        path=route,
+        status=status,
+        latency_ms=latency,
+    )
 
 
 def write_lines(path: Path, lines: list[str], *, mode: str = "a") -> None:

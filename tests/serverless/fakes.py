@@ -111,22 +111,31 @@ class PineconeState:
         self.max_batch = 1000
 
 
+def _compare(op: str, value: Any, expected: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    if op == "$eq":
+        return expected in values
+    if op == "$in":
+        return any(v in expected for v in values)
+    if value is None:
+        return False
+    if op == "$gte":
+        return value >= expected
+    if op == "$lte":
+        return value <= expected
+    if op == "$lt":
+        return value < expected
+    if op == "$gt":
+        return value > expected
+    raise ValueError(op)
+
+
 def _matches(metadata: dict[str, Any], where: dict[str, Any] | None) -> bool:
-    for key, condition in (where or {}).items():
-        value = metadata.get(key)
-        for op, expected in condition.items():
-            values = value if isinstance(value, list) else [value]
-            ok = {
-                "$eq": lambda: expected in values,
-                "$in": lambda: any(v in expected for v in values),
-                "$gte": lambda: value is not None and value >= expected,
-                "$lte": lambda: value is not None and value <= expected,
-                "$lt": lambda: value is not None and value < expected,
-                "$gt": lambda: value is not None and value > expected,
-            }[op]()
-            if not ok:
-                return False
-    return True
+    return all(
+        _compare(op, metadata.get(key), expected)
+        for key, condition in (where or {}).items()
+        for op, expected in condition.items()
+    )
 
 
 class PineconeHandler(_Base):
@@ -190,7 +199,12 @@ class PineconeHandler(_Base):
 
     def stats(self) -> None:
         namespaces = {name: {"vectorCount": len(v)} for name, v in self.state.namespaces.items()}
-        self.reply(200, {
-            "namespaces": namespaces, "dimension": self.state.dimension, "indexFullness": 0.0,
-            "totalVectorCount": sum(len(v) for v in self.state.namespaces.values()),
-        })  # fmt: skip
+        self.reply(
+            200,
+            {
+                "namespaces": namespaces,
+                "dimension": self.state.dimension,
+                "indexFullness": 0.0,
+                "totalVectorCount": sum(len(v) for v in self.state.namespaces.values()),
+            },
+        )

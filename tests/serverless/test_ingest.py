@@ -142,8 +142,21 @@ class RedisServer:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                     "--appendonly", "yes", "--appendfsync", "always", "--dir", str(directory)]  # fmt: skip
+        self.argv = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(directory),
+        ]
         self._popen = subprocess.Popen
         self.process = None
         self.start()

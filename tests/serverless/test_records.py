@@ -11,13 +11,19 @@ def parser(max_bytes: int = 1000) -> LineParser:
 
 
 def test_json_line_is_normalised_when_it_is_our_request_format() -> None:
-    line = (b'{"ts":"2026-12-03T10:00:00.250+00:00","level":"warning","service":"orders","message":"request",'
-            b'"request_id":"abc","method":"POST","route":"/orders","path":"/orders","status":409,"latency_ms":12.5}')  # fmt: skip
+    line = (
+        b'{"ts":"2026-12-03T10:00:00.250+00:00","level":"warning","service":"orders","message":"request",'
+        b'"request_id":"abc","method":"POST","route":"/orders","path":"/orders","status":409,"latency_ms":12.5}'
+    )
     record = parser().parse(line, service="orders", fallback_ts=0, now=time.time())
     assert record is not None
     assert (record.service, record.level, record.route, record.method, record.status) == (
-        "orders", "warning", "/orders", "POST", 409,
-    )  # fmt: skip
+        "orders",
+        "warning",
+        "/orders",
+        "POST",
+        409,
+    )
     assert record.ts == 1796292000.25
     assert record.latency_ms == 12.5
     assert record.request_id == "abc"
@@ -63,8 +69,12 @@ def test_future_time_is_clamped_when_the_clock_is_skewed() -> None:
     p = parser()
     now = time.time()
     future = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now + 7200))
-    record = p.parse(f'{{"ts":"{future}","service":"orders","message":"m"}}'.encode(), service="orders",
-                     fallback_ts=0, now=now)  # fmt: skip
+    record = p.parse(
+        f'{{"ts":"{future}","service":"orders","message":"m"}}'.encode(),
+        service="orders",
+        fallback_ts=0,
+        now=now,
+    )
     assert record is not None
     assert record.ts == now
     assert p.bad["clock_skew"] == 1
