@@ -33,11 +33,29 @@ from inventory_svc.services._sql import transaction
 from inventory_svc.services._stock import Movement, append_movements, count_movements, refresh_low_stock_gauge
 
 _LOCK_STOCK = """
-SELECT s.id, s.product, s.warehouse, w.code, s.on_hand - s.reserved AS available
-FROM stock_level s JOIN warehouse w ON w.id = s.warehouse
-WHERE s.product = ANY($1::int[])
+SELECT s.id, s.product, s.warehouse, w.code, s.on_hand - s.reserved AS available,
+       p.sku, p.name, p.price_cents, p.currency
+FROM stock_level s JOIN warehouse w ON w.id = s.warehouse JOIN product p ON p.id = s.product
+WHERE p.sku = ANY($1::text[])
 ORDER BY s.product, w.priority, w.id
 FOR UPDATE OF s
+"""
+
+_RESERVE_WRITES = """
+WITH v AS (
+  SELECT * FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[],
+                       $9::text[]) AS v(stock, product, warehouse, quantity, sku, name, price_cents, currency)
+), levels AS (
+  UPDATE stock_level s SET reserved = s.reserved + v.quantity FROM v WHERE s.id = v.stock
+), ledger AS (
+  INSERT INTO stock_movement (product, warehouse, kind, on_hand_delta, reserved_delta, reason, actor,
+                              reference, created_at)
+  SELECT product, warehouse, 'reservation', 0, quantity, 'reserved for order', 'inventory', $10, now()
+  FROM v
+)
+INSERT INTO reservation_line (reservation, product, warehouse, sku, name, quantity, unit_price_cents,
+                              currency)
+SELECT $1, product, warehouse, sku, name, quantity, price_cents, currency FROM v
 """
 
 _LINES = """
@@ -144,17 +162,22 @@ async def reserve(
                 RESERVATIONS.labels(result="replayed").inc()
                 return _read(row, lines), False
 
-            products = await conn.fetch(
-                "SELECT id, sku, name, price_cents, currency FROM product WHERE sku = ANY($1::text[])",
-                list(requested_by_sku),
-            )
-            by_sku = {p["sku"]: p for p in products}
+            # One round trip locks the stock rows and reads the price snapshot with them.
+            stock = await conn.fetch(_LOCK_STOCK, list(requested_by_sku))
+            by_id = {row["product"]: row for row in stock}
+            by_sku = {row["sku"]: row for row in stock}
             missing = [sku for sku in requested_by_sku if sku not in by_sku]
             if missing:
-                raise UnknownSku(missing)
-            by_id = {p["id"]: p for p in products}
-            requested = {by_sku[sku]["id"]: quantity for sku, quantity in requested_by_sku.items()}
-            stock = await conn.fetch(_LOCK_STOCK, sorted(requested))
+                # A product without stock rows exists but has nothing to give.
+                known = await conn.fetch("SELECT sku FROM product WHERE sku = ANY($1::text[])", missing)
+                unknown = [sku for sku in missing if sku not in {row["sku"] for row in known}]
+                if unknown:
+                    raise UnknownSku(unknown)
+                RESERVATIONS.labels(result="out_of_stock").inc()
+                raise OutOfStock(
+                    [{"sku": sku, "requested": requested_by_sku[sku], "available": 0} for sku in missing]
+                )
+            requested = {by_sku[sku]["product"]: quantity for sku, quantity in requested_by_sku.items()}
             picks, short = allocate(requested, stock)
             if short:
                 RESERVATIONS.labels(result="out_of_stock").inc()
@@ -164,12 +187,6 @@ async def reserve(
                         for p, available in short.items()
                     ]
                 )
-            await conn.execute(
-                """UPDATE stock_level s SET reserved = s.reserved + v.quantity
-                   FROM unnest($1::int[], $2::int[]) AS v(id, quantity) WHERE s.id = v.id""",
-                [row["id"] for row, _ in picks],
-                [quantity for _, quantity in picks],
-            )
             reference = str(data.order_id)
             movements: list[Movement] = [
                 (
@@ -177,27 +194,26 @@ async def reserve(
                     row["warehouse"],
                     "reservation",
                     0,
-                    quantity,
+                    qty,
                     "reserved for order",
                     "inventory",
                     reference,
                 )
-                for row, quantity in picks
+                for row, qty in picks
             ]
-            await append_movements(conn, movements)
+            # Levels, ledger and lines in one statement: fewer round trips while the locks are held.
             await conn.execute(
-                """INSERT INTO reservation_line (reservation, product, warehouse, sku, name, quantity,
-                                                 unit_price_cents, currency)
-                   SELECT $1, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::int[],
-                                            $7::int[], $8::text[])""",
+                _RESERVE_WRITES,
                 created["id"],
+                [row["id"] for row, _ in picks],
                 [row["product"] for row, _ in picks],
                 [row["warehouse"] for row, _ in picks],
-                [by_id[row["product"]]["sku"] for row, _ in picks],
-                [by_id[row["product"]]["name"] for row, _ in picks],
-                [quantity for _, quantity in picks],
-                [by_id[row["product"]]["price_cents"] for row, _ in picks],
-                [by_id[row["product"]]["currency"] for row, _ in picks],
+                [qty for _, qty in picks],
+                [row["sku"] for row, _ in picks],
+                [row["name"] for row, _ in picks],
+                [row["price_cents"] for row, _ in picks],
+                [row["currency"] for row, _ in picks],
+                reference,
             )
     except asyncpg.CheckViolationError:  # pragma: no cover - the row locks make this unreachable
         RESERVATIONS.labels(result="out_of_stock").inc()
@@ -212,12 +228,12 @@ async def reserve(
         created_at=created["created_at"],
         lines=[
             ReservationLineRead(
-                sku=by_id[row["product"]]["sku"],
+                sku=row["sku"],
                 warehouse=row["code"],
                 quantity=quantity,
-                unit_price_cents=by_id[row["product"]]["price_cents"],
-                currency=by_id[row["product"]]["currency"],
-                name=by_id[row["product"]]["name"],
+                unit_price_cents=row["price_cents"],
+                currency=row["currency"],
+                name=row["name"],
             )
             for row, quantity in picks
         ],
