@@ -141,6 +141,7 @@ def _matches(metadata: dict[str, Any], where: dict[str, Any] | None) -> bool:
 class PineconeHandler(_Base):
     def body(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length") or 0)
+        self.too_large = length > 2 * 1024 * 1024
         return json.loads(self.rfile.read(length) or b"{}")
 
     def do_GET(self) -> None:
@@ -160,6 +161,8 @@ class PineconeHandler(_Base):
                 status = self.state.upsert_faults.pop(0)
                 return self.reply(status, {"code": status, "message": "injected", "details": []})
             vectors = body["vectors"]
+            if self.too_large:
+                return self.reply(400, {"code": 3, "message": "request size exceeds 2MB"})
             if len(vectors) > self.state.max_batch:
                 return self.reply(400, {"code": 3, "message": "too many vectors"})
             for vector in vectors:
