@@ -167,7 +167,7 @@ def test_vectorize_stops_with_a_clear_error_when_the_index_dimension_differs(
     state.dimension = 1024
     write_lines(settings.log_dir / "orders.log", mixed_lines(window_start(), 8))
     run_ingest(settings)
-    with pytest.raises(DimensionMismatch, match="1024-dimensional.*384-dimensional"):
+    with pytest.raises(DimensionMismatch, match=r"1024-dimensional.*384-dimensional"):
         run_vectorize(settings, embedder=embedder, store=pinecone_store(url))
     assert state.upsert_requests == 0
     assert redis_client.xlen("logpipeline:lines") > 0
