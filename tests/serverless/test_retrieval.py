@@ -19,30 +19,74 @@ from tests.serverless.conftest import json_line, request_line, write_lines
 
 # (service, level, message, extra fields) — a failure mode, as the service logs it.
 FAILURES = {
-    "db-refused": ("orders", "error", "order placement failed",
-                   {"error": "ConnectionRefusedError: [Errno 111] connect call failed ('10.0.3.7', 5432)"}),
-    "inventory-timeout": ("orders", "error", "inventory call failed",
-                          {"error": "ReadTimeout: POST /reservations took longer than 5.0 s", "route": "/orders"}),
-    "out-of-stock": ("inventory", "warning", "reservation refused: out of stock",
-                     {"sku": "BRK-1042", "requested": 4, "available": 1}),
-    "cache-down": ("inventory", "error", "cache unavailable, serving from database",
-                   {"error": "redis.exceptions.ConnectionError: Error 111 connecting to 10.0.2.9:6379"}),
-    "idempotency": ("orders", "warning", "idempotency key reused with a different body",
-                    {"code": "idempotency_key_reused"}),
-    "pool-exhausted": ("orders", "error", "database pool exhausted",
-                       {"error": "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already"}),
-    "webhook": ("orders", "error", "webhook delivery failed, retry scheduled",
-                {"error": "HTTPStatusError: partner endpoint answered 500", "attempt": 3}),
-    "llm-rate-limit": ("admin", "error", "RCA assessment fell back to the built-in analyzer",
-                       {"error": "Groq API 429 rate limit reached for model"}),
-    "reservation-expiry": ("inventory", "info", "reservation expired, stock released",
-                           {"order_id": "8f14e45f-ceea-467f-a8d5-0123456789ab", "lines": 2}),
-    "upstream-503": ("client", "error", "checkout page could not place the order",
-                     {"error": "orders service answered 503 Service Unavailable"}),
+    "db-refused": (
+        "orders",
+        "error",
+        "order placement failed",
+        {"error": "ConnectionRefusedError: [Errno 111] connect call failed ('10.0.3.7', 5432)"},
+    ),
+    "inventory-timeout": (
+        "orders",
+        "error",
+        "inventory call failed",
+        {"error": "ReadTimeout: POST /reservations took longer than 5.0 s", "route": "/orders"},
+    ),
+    "out-of-stock": (
+        "inventory",
+        "warning",
+        "reservation refused: out of stock",
+        {"sku": "BRK-1042", "requested": 4, "available": 1},
+    ),
+    "cache-down": (
+        "inventory",
+        "error",
+        "cache unavailable, serving from database",
+        {"error": "redis.exceptions.ConnectionError: Error 111 connecting to 10.0.2.9:6379"},
+    ),
+    "idempotency": (
+        "orders",
+        "warning",
+        "idempotency key reused with a different body",
+        {"code": "idempotency_key_reused"},
+    ),
+    "pool-exhausted": (
+        "orders",
+        "error",
+        "database pool exhausted",
+        {"error": "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already"},
+    ),
+    "webhook": (
+        "orders",
+        "error",
+        "webhook delivery failed, retry scheduled",
+        {"error": "HTTPStatusError: partner endpoint answered 500", "attempt": 3},
+    ),
+    "llm-rate-limit": (
+        "admin",
+        "error",
+        "RCA assessment fell back to the built-in analyzer",
+        {"error": "Groq API 429 rate limit reached for model"},
+    ),
+    "reservation-expiry": (
+        "inventory",
+        "info",
+        "reservation expired, stock released",
+        {"order_id": "8f14e45f-ceea-467f-a8d5-0123456789ab", "lines": 2},
+    ),
+    "upstream-503": (
+        "client",
+        "error",
+        "checkout page could not place the order",
+        {"error": "orders service answered 503 Service Unavailable"},
+    ),
     "csrf": ("client", "warning", "form rejected: CSRF token missing or invalid", {"route": "/cart"}),
-    "migration": ("inventory", "critical", "startup failed: database schema is behind",
-                  {"error": "piccolo migrations pending: 2026_11_30_stock_movements"}),
-}  # fmt: skip
+    "migration": (
+        "inventory",
+        "critical",
+        "startup failed: database schema is behind",
+        {"error": "piccolo migrations pending: 2026_11_30_stock_movements"},
+    ),
+}
 
 SYMPTOMS = [
     ("customers cannot check out, the database refuses connections", "db-refused"),
@@ -73,16 +117,32 @@ NORMAL_ROUTES = {
 }
 # Ordinary lines, several of them deliberately close in wording to a failure (near misses).
 NORMAL_MESSAGES = {
-    "inventory": ["reservation created", "stock restocked", "low stock alert refreshed", "cache warmed from database",
-                  "reservation committed for shipment", "migrations applied, schema up to date",
-                  "redis connection pool opened"],
-    "orders": ["order placed", "order transitioned", "outbox event published", "inventory call succeeded",
-               "webhook delivered to partner", "database pool opened with 10 connections",
-               "idempotent replay answered with the stored order"],
+    "inventory": [
+        "reservation created",
+        "stock restocked",
+        "low stock alert refreshed",
+        "cache warmed from database",
+        "reservation committed for shipment",
+        "migrations applied, schema up to date",
+        "redis connection pool opened",
+    ],
+    "orders": [
+        "order placed",
+        "order transitioned",
+        "outbox event published",
+        "inventory call succeeded",
+        "webhook delivered to partner",
+        "database pool opened with 10 connections",
+        "idempotent replay answered with the stored order",
+    ],
     "client": ["cart updated", "vehicle selected", "CSRF token issued for form", "checkout page rendered"],
-    "admin": ["dashboard refreshed", "cluster view refreshed", "RCA assessment completed by the LLM",
-              "chat message stored"],
-}  # fmt: skip
+    "admin": [
+        "dashboard refreshed",
+        "cluster view refreshed",
+        "RCA assessment completed by the LLM",
+        "chat message stored",
+    ],
+}
 
 
 def platform_logs(start: float) -> dict[str, list[str]]:
@@ -127,12 +187,27 @@ def test_right_template_is_in_the_top_3_when_an_operator_describes_a_symptom(
         found = bool(ranks)
         hits += found
         first += ranks[:1] == [0]
-        report.append({"symptom": symptom, "expected": label, "hit": found,
-                       "top3": [m.metadata["template"] for m in top]})  # fmt: skip
+        report.append(
+            {
+                "symptom": symptom,
+                "expected": label,
+                "hit": found,
+                "top3": [m.metadata["template"] for m in top],
+            }
+        )
     rate = hits / len(SYMPTOMS)
     TEST_OUTPUT.mkdir(exist_ok=True)
-    (TEST_OUTPUT / "retrieval.json").write_text(json.dumps(
-        {"hit_rate_top3": rate, "hit_rate_top1": first / len(SYMPTOMS), "cases": len(SYMPTOMS), "documents": summary.documents, "results": report}, indent=2
-    ))  # fmt: skip
+    (TEST_OUTPUT / "retrieval.json").write_text(
+        json.dumps(
+            {
+                "hit_rate_top3": rate,
+                "hit_rate_top1": first / len(SYMPTOMS),
+                "cases": len(SYMPTOMS),
+                "documents": summary.documents,
+                "results": report,
+            },
+            indent=2,
+        )
+    )
     print(f"retrieval hit rate: top 3 {hits}/{len(SYMPTOMS)} = {rate:.0%}, top 1 {first}/{len(SYMPTOMS)}")
     assert rate >= 0.8, report
