@@ -55,11 +55,19 @@ class EmbeddedRedis:
         return f"unix://{self.socket_path}?db={db}"
 
     def stop(self) -> None:
-        from redis.exceptions import ConnectionError as RedisConnectionError
+        """Stop the server process and wait for it (its old Redis rejects `SHUTDOWN NOW`)."""
+        import psutil
 
-        # The server closes our connection as it exits.
-        with contextlib.suppress(RedisConnectionError):
-            self._server.shutdown(nosave=True, now=True)
+        pid = self._server.pid
+        if not pid:
+            return
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process = psutil.Process(pid)
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except psutil.TimeoutExpired:
+                process.kill()
 
 
 def redis_url_with_db(url: str, db: int) -> str:

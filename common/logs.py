@@ -54,9 +54,9 @@ def configure_logging(*, service: str, level: str = "INFO", stream: TextIO | Non
     logger.remove()
     logger.add(_json_sink(stream or sys.stdout, service), level=level.upper(), enqueue=False)
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.WARNING, force=True)
-    # Our per-request line replaces uvicorn's access log.
-    for name in ("uvicorn.access",):
-        logging.getLogger(name).disabled = True
+    # Our per-request line replaces uvicorn's access log; httpx logs every call at INFO.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def now_iso() -> str:

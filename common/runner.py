@@ -198,8 +198,11 @@ async def run_platform(settings: PlatformSettings, *, extra_children: ExtraChild
         say("stopping ...")
         await asyncio.gather(*tasks)
     finally:
-        if embedded_redis is not None:
-            embedded_redis.stop()
-        if embedded_pg is not None:
-            embedded_pg.stop()
+        # Each server is stopped even if stopping the other one failed.
+        try:
+            if embedded_redis is not None:
+                embedded_redis.stop()
+        finally:
+            if embedded_pg is not None:
+                embedded_pg.stop()
         say("stopped")
