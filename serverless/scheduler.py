@@ -91,6 +91,7 @@ def run(settings: PipelineSettings, *, config: Path, stop: threading.Event, once
         # Staggered first runs: ingest first, then vectorize shortly after.
         schedule.next_due = now + 5.0 * i
     next_backlog_check = now + BACKLOG_CHECK_S
+    fired: set[str] = set()
     client = resources.redis_client(settings)
     stream = resources.line_stream(client, settings)
     try:
@@ -99,8 +100,9 @@ def run(settings: PipelineSettings, *, config: Path, stop: threading.Event, once
                 if stop.is_set() or time.monotonic() < schedule.next_due:
                     continue
                 fire(schedule.function)
+                fired.add(schedule.function)
                 schedule.next_due = time.monotonic() + schedule.every_s
-            if once and all(s.next_due > now + 1 for s in schedules):
+            if once and fired >= {s.function for s in schedules}:
                 return
             if time.monotonic() >= next_backlog_check:
                 next_backlog_check = time.monotonic() + BACKLOG_CHECK_S
