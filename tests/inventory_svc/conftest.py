@@ -23,7 +23,8 @@ TABLES = "reservation_line, reservation, stock_movement, stock_level, fitment, p
 
 # Levels minus ledger sums, per product and warehouse: empty when the ledger explains every level.
 LEDGER_MISMATCHES = """
-SELECT s.product, s.warehouse, s.on_hand, s.reserved, m.on_hand AS ledger_on_hand, m.reserved AS ledger_reserved
+SELECT s.product, s.warehouse, s.on_hand, s.reserved,
+       m.on_hand AS ledger_on_hand, m.reserved AS ledger_reserved
 FROM stock_level s
 FULL JOIN (SELECT product, warehouse, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved
            FROM stock_movement GROUP BY product, warehouse) m USING (product, warehouse)

@@ -50,7 +50,7 @@ async def test_exactly_available_units_are_reserved_when_200_orders_race_for_50(
     outcomes = Counter((r.status_code, r.json().get("code")) for r in responses)
     assert outcomes == {(201, None): 50, (409, "out_of_stock"): 150}
     stock = await fetch(
-        "SELECT on_hand, reserved FROM stock_level WHERE product = (SELECT id FROM product WHERE sku = 'HOT-1')"
+        "SELECT on_hand, reserved FROM stock_level s JOIN product p ON p.id = s.product WHERE p.sku = 'HOT-1'"
     )
     assert sum(row["reserved"] for row in stock) == 50
     assert all(0 <= row["reserved"] <= row["on_hand"] for row in stock)
@@ -131,7 +131,7 @@ async def test_levels_equal_ledger_sums_when_every_kind_of_write_runs_concurrent
     assert {"reservation", "restock", "adjustment", "expiry"} <= kinds
     # What is still held is exactly what the held reservations' lines say.
     held = await fetchval(
-        "SELECT coalesce(sum(l.quantity), 0) FROM reservation_line l JOIN reservation r ON r.id = l.reservation "
-        "WHERE r.status = 'held'"
+        "SELECT coalesce(sum(l.quantity), 0) FROM reservation_line l "
+        "JOIN reservation r ON r.id = l.reservation WHERE r.status = 'held'"
     )
     assert await fetchval("SELECT sum(reserved) FROM stock_level") == held
