@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -36,10 +37,11 @@ from common.db import ensure_database, migrate, with_database
 from common.embedded import EmbeddedPostgres, EmbeddedRedis, is_listening, redis_url_with_db
 from common.settings import process_environ
 
-SECONDS = 10
+SECONDS = 6
 CONNECTIONS = 32
 SERVER_CPU, CLIENT_CPU = 1, 0
 TARGET_RATIO = 0.5
+ROUNDS = 3
 
 
 @get("/healthz", sync_to_thread=False)
@@ -104,8 +106,13 @@ def uvicorn(app: str, *, env: dict[str, str] | None = None) -> Iterator[str]:
             process.wait()
 
 
+def _child_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_wrk(url: str, *, seconds: int = SECONDS) -> dict[str, float]:
-    """Run wrk on CLIENT_CPU (one thread, CONNECTIONS connections); return req/s and latencies."""
+    """Run wrk on CLIENT_CPU (one thread, CONNECTIONS connections); return req/s, latencies, CPU."""
     command = [
         "taskset",
         "-c",
@@ -117,9 +124,11 @@ def run_wrk(url: str, *, seconds: int = SECONDS) -> dict[str, float]:
         "--latency",
         url,
     ]
+    cpu = _child_cpu_s()
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    cpu = _child_cpu_s() - cpu
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    figures = {"rps": rps}
+    figures = {"rps": rps, "cpu_us": 1e6 * cpu / max(1.0, rps * seconds)}
     for name in ("50", "90", "99"):
         match = re.search(rf"^\s+{name}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
         if match:
@@ -130,25 +139,40 @@ def run_wrk(url: str, *, seconds: int = SECONDS) -> dict[str, float]:
 
 
 def run_stress(url: str, *args: str) -> dict:
-    """Run `autoforge stress` on CLIENT_CPU with `args`; return its JSON report."""
+    """Run `autoforge stress` on CLIENT_CPU with `args`; return its JSON report (plus CPU per request)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         command = [sys.executable, "-m", "common.cli", "stress", "--url", url, "--cpu", str(CLIENT_CPU),
                    "--quiet", "--json", str(report), *args]  # fmt: skip
+        cpu = _child_cpu_s()
         subprocess.run(command, capture_output=True, text=True, check=False, timeout=SECONDS + 60)
-        return json.loads(report.read_text())
+        cpu = _child_cpu_s() - cpu
+        data = json.loads(report.read_text())
+        # Whole-process CPU, start-up and report writing included: an upper bound per request.
+        data["cpu_us"] = 1e6 * cpu / max(1, data["summary"]["requests"])
+        return data
 
 
 def measure(name: str, url: str) -> list[object]:
+    """Alternate wrk and the client ROUNDS times (other work on the machine drifts); keep each one's best."""
     print(f"-- {name}: {url}", flush=True)
     run_wrk(url, seconds=2)  # warm-up: imports, caches, connection set-up
-    wrk = run_wrk(url)
-    print(f"   wrk    {wrk['rps']:.0f} req/s", flush=True)
-    closed = run_stress(url, "--users", str(CONNECTIONS), "--duration", f"{SECONDS}s")
+    wrks, closeds = [], []
+    for _ in range(ROUNDS):
+        wrks.append(run_wrk(url))
+        closeds.append(run_stress(url, "--users", str(CONNECTIONS), "--duration", f"{SECONDS}s"))
+        print(
+            f"   wrk {wrks[-1]['rps']:.0f} req/s, stress {closeds[-1]['summary']['rps']:.0f} req/s",
+            flush=True,
+        )
+    wrk = max(wrks, key=lambda w: w["rps"])
+    closed = max(closeds, key=lambda c: c["summary"]["rps"])
     summary = closed["summary"]
     ratio = summary["rps"] / wrk["rps"]
-    print(f"   stress {summary['rps']:.0f} req/s ({ratio:.0%} of wrk)", flush=True)
-    rate = round(wrk["rps"] * TARGET_RATIO)
+    pairs = sorted(c["summary"]["rps"] / w["rps"] for w, c in zip(wrks, closeds, strict=True))
+    median = pairs[len(pairs) // 2]
+    # Half of the slowest wrk round: a rate the server sustained even at its worst moment.
+    rate = round(min(w["rps"] for w in wrks) * TARGET_RATIO)
     opened = run_stress(
         url, "--rate", str(rate), "--duration", f"{SECONDS}s", "--max-in-flight", str(CONNECTIONS)
     )
@@ -157,13 +181,14 @@ def measure(name: str, url: str) -> list[object]:
     lat, olat = summary["latency_ms"], o["latency_ms"]
     return [
         name,
-        f"{wrk['rps']:.0f}",
-        f"{summary['rps']:.0f}",
-        f"{ratio:.0%} {'ok' if ratio >= TARGET_RATIO else 'BELOW TARGET'}",
+        " / ".join(f"{w['rps']:.0f}" for w in wrks),
+        " / ".join(f"{c['summary']['rps']:.0f}" for c in closeds),
+        f"{ratio:.0%} {'ok' if ratio >= TARGET_RATIO else 'BELOW TARGET'} (median of rounds {median:.0%})",
+        f"{wrk['cpu_us']:.0f} / {closed['cpu_us']:.0f}",
         f"{wrk.get('p50', 0):.2f} / {wrk.get('p99', 0):.2f}",
         " / ".join(f"{lat[k]:.2f}" for k in ("p50", "p90", "p95", "p99", "p99.9", "max")),
         f"{summary['errors'] + wrk['errors']:.0f}",
-        f"{rate}/s → {o['rps']:.0f}/s, dropped {o['dropped']}, p50 {olat['p50']:.2f} p99 {olat['p99']:.2f}",
+        f"{rate}/s → {o['rps']:.0f}/s, dropped {o['dropped']}, p50 {olat['p50']:.2f}, p99 {olat['p99']:.2f}",
     ]
 
 
@@ -218,15 +243,21 @@ def main() -> int:
     body = (
         f"wrk (1 thread) and `autoforge stress` (closed model) each use {CONNECTIONS} keep-alive "
         f"connections for {SECONDS} s, pinned to core {CLIENT_CPU}; the server (one uvicorn "
-        f"process) is pinned to core {SERVER_CPU}. Target: the client reaches ≥ "
-        f"{TARGET_RATIO:.0%} of wrk's rate while recording full histograms. The open-model "
-        f"column asks for half of wrk's rate at fixed arrival times ({CONNECTIONS} requests in "
-        "flight at most) and reports latency from the intended send times.\n\n"
+        f"process) is pinned to core {SERVER_CPU}. They alternate {ROUNDS} times (each round "
+        "listed; the ratio compares the best of each, since other work on the machine drifts; "
+        "the median of the per-round ratios is given too). "
+        f"Target: the client reaches ≥ {TARGET_RATIO:.0%} of wrk's rate while recording full "
+        "histograms. CPU µs/req is each load generator's own CPU time per request (the "
+        "client's includes interpreter start-up): when it is well under 1e6 / req/s, the "
+        "server, not the load generator, is the limit. The open-model column asks for half of "
+        f"the slowest wrk round's rate at fixed arrival times ({CONNECTIONS} requests in flight "
+        "at most) and reports latency from the intended send times.\n\n"
     )
     body += table(
         [
-            "endpoint", "wrk req/s", "stress req/s", "ratio", "wrk p50 / p99 ms",
-            "stress p50 / p90 / p95 / p99 / p99.9 / max ms", "errors", "open model",
+            "endpoint", "wrk req/s", "stress req/s", "ratio", "CPU µs/req wrk / stress", "wrk p50 / p99 ms",
+            "stress p50 / p90 / p95 / p99 / p99.9 / max ms", "errors",
+            "open model (latency from intended time, ms)",
         ],
         rows,
     )  # fmt: skip
