@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from common.db import ensure_database, migrate, with_database
-from common.embedded import redis_url_with_db
 from load.cli import main
-from tests.conftest import database_url, redis_url
-from tests.helpers import serve
-
-
-@pytest.fixture(name="inventory", scope="module")
-def fx_inventory() -> Iterator[str]:
-    """A seeded inventory in a database of its own, so other test areas' rows are untouched."""
-    from inventory_svc.seed import seed
-
-    url = with_database(database_url("INV_"), "autoforge_test_load_inventory")
-    asyncio.run(ensure_database(url, recreate=True))
-    env = {"INV_DATABASE_URL": url, "INV_REDIS_URL": redis_url_with_db(redis_url("INV_"), 15)}
-    migrate(app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf", env=env)
-    asyncio.run(seed(url, per_part_type=2))
-    with serve("inventory_svc", env=env) as base:
-        yield base
 
 
 def test_inventory_scenario_meets_its_thresholds_when_run_against_the_real_service(
