@@ -171,6 +171,9 @@ class RunResult:
     sent: int
     dropped: int
     stopped_by: str
+    # CPU seconds the client process used during the run: near `elapsed_s`, the client
+    # itself (one core) was the limit, not the server.
+    cpu_s: float = 0.0
 
 
 class Arrivals:
@@ -215,6 +218,7 @@ class Engine:
     async def run(self) -> RunResult:
         await self._setup()
         self.start = clock()
+        cpu_start = time.process_time()
         self.end = self.start + self.options.duration_s
         if self.options.model == "open":
             arrivals = Arrivals(self.options)
@@ -241,6 +245,7 @@ class Engine:
             sent=self.sent,
             dropped=self.dropped,
             stopped_by=self.stopped_by,
+            cpu_s=time.process_time() - cpu_start,
         )
 
     async def _setup(self) -> None:

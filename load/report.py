@@ -113,6 +113,7 @@ def build_report(result: RunResult, *, thresholds: list[Threshold]) -> dict[str,
         "max_requests": options.max_requests,
         "max_in_flight": options.max_in_flight if options.model == "open" else None,
         "elapsed_s": round(result.elapsed_s, 3),
+        "client_cpu_ratio": round(result.cpu_s / result.elapsed_s, 3) if result.elapsed_s > 0 else 0.0,
         "stopped_by": result.stopped_by,
         "summary": summary,
         "steps": steps,
@@ -175,6 +176,10 @@ def summary_text(report: dict[str, Any]) -> str:
         )
     if s["errors_by_kind"]:
         lines += ["", "errors: " + ", ".join(f"{k} {v}" for k, v in s["errors_by_kind"].items())]
+    cpu = report["client_cpu_ratio"]
+    lines += ["", f"client CPU {cpu:.0%} of one core"]
+    if cpu > 0.9:
+        lines[-1] += ": the client was (near) its limit; figures may describe it rather than the server"
     if report["thresholds"]:
         lines.append("")
         for t in report["thresholds"]:

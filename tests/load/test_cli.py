@@ -32,6 +32,7 @@ def test_exit_code_is_zero_when_every_threshold_holds(server: str, tmp_path: Pat
     assert data["passed"] is True
     assert set(data["summary"]["latency_ms"]) >= {"p50", "p90", "p95", "p99", "p99.9", "max"}
     assert data["summary"]["histogram_us"]
+    assert 0 < data["client_cpu_ratio"] < 2
 
 
 def test_exit_code_is_one_when_a_threshold_fails(server: str) -> None:
