@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
-from common.cache import Cache, cache_lifespan
+from common.cache import cache_lifespan
 from common.db import db_ready, piccolo_pool
 from common.errors import EXCEPTION_HANDLERS
 from common.health import CheckResult, health_controller
@@ -27,7 +27,31 @@ from inventory_svc.controllers import (
     VehicleController,
 )
 from inventory_svc.db import DB
+from inventory_svc.product_cache import ProductCache
 from inventory_svc.settings import InventorySettings
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def product_cache(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Lifespan hook: the two-level product cache at `app.state.product_cache`, and its listener."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.product_cache = ProductCache(
+            app.state.cache, ttl_s=settings.cache_ttl_s, local_ttl_s=settings.local_cache_ttl_s
+        )
+        listener = asyncio.create_task(app.state.product_cache.listen())
+        try:
+            yield
+        finally:
+            await _stop(listener)
+
+    return lifespan
 
 
 def sweeper(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -40,21 +64,21 @@ def sweeper(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncCo
             return
         task = asyncio.create_task(
             services.run_sweeper(
-                interval_s=settings.sweep_interval_s, batch=settings.sweep_batch, cache=app.state.cache
+                interval_s=settings.sweep_interval_s,
+                batch=settings.sweep_batch,
+                cache=app.state.product_cache,
             )
         )
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _stop(task)
 
     return lifespan
 
 
-def provide_cache(state: State) -> Cache:
-    return state.cache
+def provide_product_cache(state: State) -> ProductCache:
+    return state.product_cache
 
 
 def create_app(settings: InventorySettings | None = None) -> Litestar:
@@ -79,11 +103,12 @@ def create_app(settings: InventorySettings | None = None) -> Litestar:
         lifespan=[
             piccolo_pool(DB, enabled=settings.db_pool, max_size=settings.pool_max_size),
             cache_lifespan(settings.redis_url, service="inventory"),
+            product_cache(settings),
             sweeper(settings),
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
-            "cache": Provide(provide_cache, sync_to_thread=False),
+            "cache": Provide(provide_product_cache, sync_to_thread=False),
         },
         middleware=[observability_middleware("inventory")],
         exception_handlers=EXCEPTION_HANDLERS,

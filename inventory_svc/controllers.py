@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from common.cache import Cache
 from inventory_svc import services
+from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import (
     AdjustmentCreate,
     CategoryRead,
@@ -80,11 +80,9 @@ class ProductController(Controller):
         return await services.get_products_by_sku(sku)
 
     @get("/{sku:str}", media_type="application/json", response_description="ProductRead (cached in Redis)")
-    async def detail(
-        self, sku: FromPath[str], cache: NamedDependency[Cache], settings: NamedDependency[InventorySettings]
-    ) -> Response[bytes]:
+    async def detail(self, sku: FromPath[str], cache: NamedDependency[ProductCache]) -> Response[bytes]:
         # The cached value is already the encoded body: no decode/encode on a hit.
-        body = await services.get_product_json(sku, cache=cache, ttl_s=settings.cache_ttl_s)
+        body = await services.get_product_json(sku, cache=cache)
         return Response(body, media_type="application/json")
 
     @get("/{sku:str}/availability")
@@ -96,12 +94,14 @@ class ProductController(Controller):
         return FitsRead(fits=await services.product_fits(sku, year=year, make=make, model=model))
 
     @post()
-    async def create(self, data: JSONBody[ProductCreate], cache: NamedDependency[Cache]) -> ProductRead:
+    async def create(
+        self, data: JSONBody[ProductCreate], cache: NamedDependency[ProductCache]
+    ) -> ProductRead:
         return await services.create_product(data, cache=cache)
 
     @patch("/{sku:str}")
     async def update(
-        self, sku: FromPath[str], data: JSONBody[ProductPatch], cache: NamedDependency[Cache]
+        self, sku: FromPath[str], data: JSONBody[ProductPatch], cache: NamedDependency[ProductCache]
     ) -> ProductRead:
         return await services.update_product(sku, data, cache=cache)
 
@@ -153,13 +153,13 @@ class StockController(Controller):
 
     @post("/{sku:str}/restocks")
     async def restock(
-        self, sku: FromPath[str], data: JSONBody[RestockCreate], cache: NamedDependency[Cache]
+        self, sku: FromPath[str], data: JSONBody[RestockCreate], cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
         return await services.restock(sku, data, cache=cache)
 
     @post("/{sku:str}/adjustments")
     async def adjust(
-        self, sku: FromPath[str], data: JSONBody[AdjustmentCreate], cache: NamedDependency[Cache]
+        self, sku: FromPath[str], data: JSONBody[AdjustmentCreate], cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
         return await services.adjust(sku, data, cache=cache)
 
@@ -176,7 +176,7 @@ class ReservationController(Controller):
     async def reserve(
         self,
         data: JSONBody[ReservationCreate],
-        cache: NamedDependency[Cache],
+        cache: NamedDependency[ProductCache],
         settings: NamedDependency[InventorySettings],
     ) -> Response[ReservationRead]:
         reservation, created = await services.reserve(
@@ -189,9 +189,11 @@ class ReservationController(Controller):
         return await services.get_reservation(order_id)
 
     @post("/{order_id:uuid}/commitment", status_code=HTTP_200_OK)
-    async def commit(self, order_id: FromPath[UUID], cache: NamedDependency[Cache]) -> ReservationRead:
+    async def commit(self, order_id: FromPath[UUID], cache: NamedDependency[ProductCache]) -> ReservationRead:
         return await services.commit_reservation(order_id, cache=cache)
 
     @post("/{order_id:uuid}/release", status_code=HTTP_200_OK)
-    async def release(self, order_id: FromPath[UUID], cache: NamedDependency[Cache]) -> ReservationRead:
+    async def release(
+        self, order_id: FromPath[UUID], cache: NamedDependency[ProductCache]
+    ) -> ReservationRead:
         return await services.release_reservation(order_id, cache=cache)

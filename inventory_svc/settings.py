@@ -22,6 +22,9 @@ class InventorySettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     sweep_batch: int = 200
     # Product detail stays in Redis this long at most; writes also delete it.
     cache_ttl_s: int = 60
+    # Each process also keeps hot product details in memory this long, only while it is
+    # subscribed to the invalidation channel (see product_cache.py); 0 turns that level off.
+    local_cache_ttl_s: float = 5.0
     # Tests disable the pool: the test client runs the app on its own loop (STYLE §4.1).
     db_pool: bool = True
     pool_max_size: int = 10

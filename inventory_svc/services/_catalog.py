@@ -8,7 +8,7 @@ from typing import Any, Literal
 import asyncpg
 import msgspec
 
-from common.cache import Cache
+from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import (
     CategoryRead,
     FitmentCreate,
@@ -84,14 +84,10 @@ def normalise_part_number(value: str) -> str:
     return _PART_NUMBER_NOISE.sub("", value).upper()
 
 
-def product_cache_key(sku: str) -> str:
-    return f"inventory:product:{sku}"
-
-
-async def invalidate_products(cache: Cache | None, skus: list[str] | set[str]) -> None:
+async def invalidate_products(cache: ProductCache | None, skus: list[str] | set[str]) -> None:
     """Drop cached product details; call after the transaction that changed them committed."""
-    if cache is not None and skus:
-        await cache.delete(*(product_cache_key(sku) for sku in sorted(skus)))
+    if cache is not None:
+        await cache.invalidate(skus)
 
 
 def _summary(row: asyncpg.Record) -> ProductSummary:
@@ -207,13 +203,14 @@ async def get_products_by_sku(skus: list[str]) -> ProductBatch:
     )
 
 
-async def get_product_json(sku: str, *, cache: Cache | None, ttl_s: int) -> bytes:
-    """Return the ProductRead of `sku` as JSON bytes, from Redis when cached, or raise UnknownSku."""
-    key = product_cache_key(sku)
+async def get_product_json(sku: str, *, cache: ProductCache | None) -> bytes:
+    """Return the ProductRead of `sku` as JSON bytes, from the cache when there, or raise UnknownSku."""
+    generation = 0
     if cache is not None:
-        cached = await cache.get(key)
+        cached = await cache.get(sku)
         if cached is not None:
             return cached
+        generation = cache.generation()
     async with connection() as conn:
         text = await conn.fetchval(_DETAIL_SQL, sku)
     if text is None:
@@ -221,7 +218,7 @@ async def get_product_json(sku: str, *, cache: Cache | None, ttl_s: int) -> byte
     # Decoding into the wire type checks the SQL's JSON against the contract before caching it.
     body = _PRODUCT_ENCODER.encode(msgspec.json.decode(text, type=ProductRead))
     if cache is not None:
-        await cache.set(key, body, ttl_s=ttl_s)
+        await cache.set(sku, body, generation=generation)
     return body
 
 
@@ -270,7 +267,7 @@ def _check_fitments(fitments: list[FitmentCreate]) -> None:
             raise InvalidInput(f"fitments[{index}].year_to", "must not be before year_from")
 
 
-async def create_product(data: ProductCreate, *, cache: Cache | None) -> ProductRead:
+async def create_product(data: ProductCreate, *, cache: ProductCache | None) -> ProductRead:
     """Create a product, its fitments and an empty stock row in every warehouse, or raise SkuExists."""
     _check_fitments(data.fitments)
     async with transaction() as conn:
@@ -315,7 +312,7 @@ async def create_product(data: ProductCreate, *, cache: Cache | None) -> Product
     return await get_product(data.sku)
 
 
-async def update_product(sku: str, data: ProductPatch, *, cache: Cache | None) -> ProductRead:
+async def update_product(sku: str, data: ProductPatch, *, cache: ProductCache | None) -> ProductRead:
     """Apply the fields set in `data` to `sku`, then drop its cached detail."""
     changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET}
     async with transaction() as conn:

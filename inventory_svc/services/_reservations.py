@@ -17,8 +17,8 @@ from uuid import UUID
 import asyncpg
 from loguru import logger
 
-from common.cache import Cache
 from inventory_svc.metrics import RESERVATIONS
+from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import ReservationCreate, ReservationLineRead, ReservationRead
 from inventory_svc.services._catalog import invalidate_products
 from inventory_svc.services._errors import (
@@ -131,7 +131,7 @@ def allocate(
 
 
 async def reserve(
-    data: ReservationCreate, *, default_ttl_s: int, cache: Cache | None
+    data: ReservationCreate, *, default_ttl_s: int, cache: ProductCache | None
 ) -> tuple[ReservationRead, bool]:
     """Hold every line of the order or none; return (reservation, created).
 
@@ -283,7 +283,7 @@ async def _settle(
     return movements
 
 
-async def commit_reservation(order_id: UUID, *, cache: Cache | None) -> ReservationRead:
+async def commit_reservation(order_id: UUID, *, cache: ProductCache | None) -> ReservationRead:
     """Ship a held reservation: on-hand and reserved both drop. Committing twice is a no-op."""
     async with transaction() as conn:
         row, lines = await _load(conn, order_id, lock=True)
@@ -305,7 +305,7 @@ async def commit_reservation(order_id: UUID, *, cache: Cache | None) -> Reservat
     return _read(row, lines)
 
 
-async def release_reservation(order_id: UUID, *, cache: Cache | None) -> ReservationRead:
+async def release_reservation(order_id: UUID, *, cache: ProductCache | None) -> ReservationRead:
     """Give held stock back. Releasing twice changes stock once; a committed one is a conflict."""
     async with transaction() as conn:
         row, lines = await _load(conn, order_id, lock=True)
@@ -325,7 +325,7 @@ async def release_reservation(order_id: UUID, *, cache: Cache | None) -> Reserva
     return _read(row, lines)
 
 
-async def sweep_expired(*, batch: int, cache: Cache | None) -> int:
+async def sweep_expired(*, batch: int, cache: ProductCache | None) -> int:
     """Expire up to `batch` held reservations past their TTL; return how many.
 
     SKIP LOCKED lets several replicas sweep at once and never waits on a reservation that a
@@ -351,7 +351,9 @@ async def sweep_expired(*, batch: int, cache: Cache | None) -> int:
     return len(ids)
 
 
-async def run_sweeper(*, interval_s: float, batch: int, cache: Cache | None, max_rounds: int = 20) -> None:
+async def run_sweeper(
+    *, interval_s: float, batch: int, cache: ProductCache | None, max_rounds: int = 20
+) -> None:
     """Forever: expire overdue reservations (at most `max_rounds` batches per tick), refresh the gauge."""
     while True:
         try:

@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 
-from common.cache import Cache
 from inventory_svc.metrics import LOW_STOCK_ITEMS, STOCK_MOVEMENTS
+from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import (
     AdjustmentCreate,
     LowStockRead,
@@ -72,7 +72,7 @@ async def stock_levels(sku: str) -> list[StockLevelRead]:
     return await get_availability(sku)
 
 
-async def restock(sku: str, data: RestockCreate, *, cache: Cache | None) -> list[StockLevelRead]:
+async def restock(sku: str, data: RestockCreate, *, cache: ProductCache | None) -> list[StockLevelRead]:
     """Add `quantity` units to on-hand in one warehouse, with a ledger row."""
     async with transaction() as conn:
         product, warehouse = await _product_and_warehouse(conn, sku, data.warehouse)
@@ -91,7 +91,7 @@ async def restock(sku: str, data: RestockCreate, *, cache: Cache | None) -> list
     return await get_availability(sku)
 
 
-async def adjust(sku: str, data: AdjustmentCreate, *, cache: Cache | None) -> list[StockLevelRead]:
+async def adjust(sku: str, data: AdjustmentCreate, *, cache: ProductCache | None) -> list[StockLevelRead]:
     """Correct on-hand by `delta` after a count; never below what is reserved, or raise BelowReserved."""
     if data.delta == 0:
         raise InvalidInput("delta", "must not be 0")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,12 @@ async def test_catalog_reads_succeed_uncached_when_redis_stops(
         redis_process.kill()
         redis_process.wait()
         await fetch("UPDATE product SET name = 'Read From Database' WHERE sku = 'PAD-1'")
+        # The in-process level switches itself off as soon as it notices its invalidation
+        # channel is gone; after that every read goes to the database.
+        for _ in range(40):
+            if (await detail(client))["name"] == "Read From Database":
+                break
+            await asyncio.sleep(0.05)
         assert (await detail(client))["name"] == "Read From Database"
         assert (await detail(client))["stock"][0]["on_hand"] == 3
         search = await client.get("/products", params={"q": "database"})
@@ -140,3 +147,25 @@ async def test_catalog_reads_succeed_uncached_when_redis_stops(
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["checks"]["cache"]["ok"] is False
+
+
+async def test_other_process_drops_its_copy_when_a_product_changes_elsewhere(
+    settings: InventorySettings, make_product: ProductFactory
+) -> None:
+    await make_product(sku="PAD-1", name="Before")
+    reader, writer = create_app(settings), create_app(settings)
+    async with AsyncTestClient(reader) as reader_client, AsyncTestClient(writer) as writer_client:
+        for _ in range(40):
+            if reader.state.product_cache.is_listening:
+                break
+            await asyncio.sleep(0.05)
+        assert (await detail(reader_client))["name"] == "Before"
+        assert (await detail(reader_client))["name"] == "Before"
+        assert (await writer_client.patch("/products/PAD-1", json={"name": "After"})).status_code == 200
+        seen = ""
+        for _ in range(40):
+            seen = (await detail(reader_client))["name"]
+            if seen == "After":
+                break
+            await asyncio.sleep(0.05)
+        assert seen == "After"

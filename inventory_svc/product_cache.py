@@ -1,0 +1,115 @@
+"""Product details cached in two levels: this process's memory, then Redis.
+
+Redis alone costs a network round trip per read; a per-process copy answers a hot SKU with
+no I/O at all. A local copy is only safe while every replica hears about writes, so writes
+publish the SKUs they changed on a Redis channel, and each process keeps its local level
+switched on only while its subscription to that channel is live. When Redis is down the
+local level is emptied and switched off, and reads fall through to the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable
+
+from loguru import logger
+from redis.exceptions import RedisError
+
+from common.cache import Cache
+
+INVALIDATIONS_CHANNEL = "inventory:product-invalidations"
+
+
+def product_key(sku: str) -> str:
+    return f"inventory:product:{sku}"
+
+
+class ProductCache:
+    """Get, set and invalidate encoded ProductRead bodies by SKU; never raises on cache failure."""
+
+    def __init__(
+        self, redis_cache: Cache, *, ttl_s: int, local_ttl_s: float = 5.0, max_local: int = 4096
+    ) -> None:
+        self.redis = redis_cache
+        self.ttl_s = ttl_s
+        self._local_ttl_s = local_ttl_s
+        self._max_local = max_local
+        self._local: dict[str, tuple[float, bytes]] = {}
+        # Bumped on every invalidation, so a read that started before a write cannot store
+        # what it read after the write dropped the entry.
+        self._generation = 0
+        self.is_listening = False
+
+    def generation(self) -> int:
+        return self._generation
+
+    async def get(self, sku: str) -> bytes | None:
+        if self.is_listening:
+            item = self._local.get(sku)
+            if item is not None and item[0] > time.monotonic():
+                return item[1]
+        value = await self.redis.get(product_key(sku))
+        if value is not None:
+            self._store_local(sku, value)
+        return value
+
+    async def set(self, sku: str, body: bytes, *, generation: int) -> None:
+        """Store `body` unless an invalidation happened since `generation` was read."""
+        if generation != self._generation:
+            return
+        self._store_local(sku, body)
+        await self.redis.set(product_key(sku), body, ttl_s=self.ttl_s)
+
+    async def invalidate(self, skus: Iterable[str]) -> None:
+        """Drop `skus` here, in Redis, and (by a published message) in every other process."""
+        skus = sorted(set(skus))
+        if not skus:
+            return
+        self._generation += 1
+        for sku in skus:
+            self._local.pop(sku, None)
+        if await self.redis.delete(*(product_key(sku) for sku in skus)):
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.client.publish(INVALIDATIONS_CHANNEL, ",".join(skus))
+
+    def _store_local(self, sku: str, body: bytes) -> None:
+        if not self.is_listening or self._local_ttl_s <= 0:
+            return
+        if len(self._local) >= self._max_local:
+            # Oldest insertion first: a dict keeps insertion order.
+            self._local.pop(next(iter(self._local)))
+        self._local[sku] = (time.monotonic() + self._local_ttl_s, body)
+
+    def _switch_off_local(self) -> None:
+        self.is_listening = False
+        self._generation += 1
+        self._local.clear()
+
+    async def listen(self, *, max_backoff_s: float = 5.0) -> None:
+        """Forever: follow the invalidation channel; the local level is on only while subscribed."""
+        backoff = 0.5
+        while True:
+            pubsub = self.redis.client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(INVALIDATIONS_CHANNEL)
+                self.is_listening = True
+                backoff = 0.5
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._generation += 1
+                        for sku in message["data"].decode().split(","):
+                            self._local.pop(sku, None)
+            except (RedisError, OSError) as exc:
+                if self.is_listening:
+                    logger.bind(error=type(exc).__name__).warning(
+                        "product invalidations lost; local cache off"
+                    )
+            finally:
+                self._switch_off_local()
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, max_backoff_s)
