@@ -1,0 +1,222 @@
+"""Benchmark the storefront: `python -m bench.storefront` (part of `make bench`).
+
+In one run: throwaway databases (autoforge_bench_web_inventory / _orders, migrated and
+seeded with inventory's full generated catalog), inventory_svc, orders_svc, client_web and a
+bare Litestar endpoint, each a real uvicorn process on 127.0.0.1. A shopper session with a
+vehicle chosen is created through the storefront's own forms; wrk then drives the full
+catalog page and the htmx search fragment with that session's cookie (closed model), and an
+open-model client sends the search fragment at a fixed 100 requests/s, counting latency from
+each request's intended start so queueing cannot hide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.report import table, write_section
+from bench.services import Server, open_model
+from common.db import ensure_database, migrate, with_database
+from common.embedded import is_listening
+from common.settings import process_environ
+
+WRK_SECONDS = 8
+WRK_CONNECTIONS = 32
+FIXED_RATE = 100
+FIXED_SECONDS = 15
+TARGET_P99_MS = 100.0
+QUERY = "brake"
+
+
+def say(text: str) -> None:
+    print(f"bench storefront | {text}", flush=True)
+
+
+def wrk(url: str, *, headers: dict[str, str]) -> dict[str, float]:
+    """Run wrk with one thread and WRK_CONNECTIONS keep-alive connections; req/s and latencies in ms."""
+    command = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=WRK_SECONDS + 30
+    ).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}  # type: ignore[index]
+    for name in ("50", "99"):
+        match = re.search(rf"^\s+{name}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if match:
+            figures[f"p{name}"] = float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    figures["errors"] = float(errors[1]) if errors else 0.0
+    return figures
+
+
+def prepare() -> tuple[dict[str, str], dict[str, str]]:
+    """Fresh bench databases for inventory (seeded) and orders; return each service's environment."""
+    server = "postgresql://postgres@127.0.0.1:5432/postgres"
+    inv = {
+        "INV_DATABASE_URL": with_database(server, "autoforge_bench_web_inventory"),
+        "INV_REDIS_URL": "redis://127.0.0.1:6379/5",
+        "INV_LOG_LEVEL": "INFO",
+    }
+    ord_ = {
+        "ORD_DATABASE_URL": with_database(server, "autoforge_bench_web_orders"),
+        "ORD_REDIS_URL": "redis://127.0.0.1:6379/6",
+        "ORD_LOG_LEVEL": "INFO",
+    }
+    for url in (inv["INV_DATABASE_URL"], ord_["ORD_DATABASE_URL"]):
+        asyncio.run(ensure_database(url, recreate=True))
+    say("migrating and seeding the catalog")
+    migrate(app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf", env=inv)
+    migrate(app_name="orders", piccolo_conf="orders_svc.piccolo_conf", env=ord_)
+    subprocess.run(
+        [sys.executable, "-m", "inventory_svc.seed"],
+        env={**process_environ(), **inv},
+        check=True,
+        timeout=900,
+        stdout=subprocess.DEVNULL,
+    )
+    return inv, ord_
+
+
+def shopper_session(storefront: str, inventory: str) -> tuple[str, str, int]:
+    """Choose a vehicle through the storefront's forms; return the session cookie, vehicle, hits."""
+    years = httpx.get(f"{inventory}/vehicles/years").json()
+    year = 2012 if 2012 in years else years[0]
+    makes = httpx.get(f"{inventory}/vehicles/makes", params={"year": year}).json()
+    make = "HONDA" if "HONDA" in makes else makes[0]
+    models = httpx.get(f"{inventory}/vehicles/models", params={"year": year, "make": make}).json()
+    model = "CIVIC" if "CIVIC" in models else models[0]
+    with httpx.Client(base_url=storefront, timeout=10) as client:
+        client.get("/")
+        data = {"year": str(year), "make": make, "model": model, "next": "/"}
+        response = client.post(
+            "/garage/vehicles", data=data, headers={"x-csrftoken": client.cookies["autoforge_csrf"]}
+        )
+        response.raise_for_status()
+        page = client.get("/", params={"q": QUERY}, headers={"HX-Request": "true", "HX-Target": "results"})
+        page.raise_for_status()
+        assert "Fits your" in page.text or "No parts found" in page.text
+        return client.cookies["autoforge_session"], f"{year} {make} {model}", page.text.count("product-card")
+
+
+async def fixed_rate(url: str, headers: dict[str, str]) -> dict:
+    async with httpx.AsyncClient(
+        headers=headers, timeout=10, limits=httpx.Limits(max_connections=64)
+    ) as client:
+
+        async def send(_: int) -> int:
+            return (await client.get(url)).status_code
+
+        for _ in range(20):  # warm the connection pool and the server
+            await send(0)
+        return await open_model(send, rate=FIXED_RATE, seconds=FIXED_SECONDS, max_in_flight=64)
+
+
+def main() -> int:
+    if not (is_listening("127.0.0.1", 5432) and is_listening("127.0.0.1", 6379)):
+        raise SystemExit(
+            "the storefront bench needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379"
+        )
+    inv, ord_ = prepare()
+    log_dir = Path(tempfile.mkdtemp(prefix="autoforge-bench-web-"))
+    servers: list[Server] = []
+    try:
+        inventory = Server("inventory", "inventory_svc.app:create_app", env=inv, log_dir=log_dir)
+        servers.append(inventory)
+        inventory.wait_up()
+        orders = Server(
+            "orders",
+            "orders_svc.app:create_app",
+            log_dir=log_dir,
+            env={**ord_, "ORD_INVENTORY_URL": inventory.url},
+        )
+        servers.append(orders)
+        orders.wait_up()
+        web_env = {
+            "WEB_INVENTORY_URL": inventory.url,
+            "WEB_REDIS_URL": "redis://127.0.0.1:6379/4",
+            "WEB_LOG_LEVEL": "INFO",
+        }
+        storefront = Server("client", "client_web.app:create_app", env=web_env, log_dir=log_dir)
+        servers.append(storefront)
+        bare = Server("bare", "bench.bare_app:create_app", env={}, log_dir=log_dir)
+        servers.append(bare)
+        for server in (storefront, bare):
+            server.wait_up()
+        cookie, vehicle, hits = shopper_session(storefront.url, inventory.url)
+        session = {"Cookie": f"autoforge_session={cookie}"}
+        fragment_headers = {**session, "HX-Request": "true", "HX-Target": "results"}
+        search_url = f"{storefront.url}/?q={QUERY}"
+        say(f"vehicle {vehicle}: {hits} parts match {QUERY!r} on the first page")
+
+        say("wrk: bare Litestar")
+        bare_figures = wrk(f"{bare.url}/json", headers={})
+        say("wrk: catalog page")
+        page_figures = wrk(search_url, headers=session)
+        say("wrk: search fragment")
+        fragment_figures = wrk(search_url, headers=fragment_headers)
+        say(f"open model: search fragment at {FIXED_RATE} req/s")
+        fixed = asyncio.run(fixed_rate(search_url, fragment_headers))
+        rss = storefront.rss_mb()
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+    ok = sum(1 for s in fixed["statuses"] if s == 200)
+    errors = len(fixed["statuses"]) - ok
+    met = fixed["p99"] < TARGET_P99_MS and errors == 0 and fixed["dropped"] == 0
+    rows = [
+        [
+            "bare Litestar JSON (`GET /json`)",
+            f"{bare_figures['rps']:.0f}",
+            f"{bare_figures.get('p50', 0):.1f} / {bare_figures.get('p99', 0):.1f}",
+            "100%",
+            "the ceiling",
+        ],
+        [
+            f"catalog page, full HTML (`GET /?q={QUERY}`)",
+            f"{page_figures['rps']:.0f}",
+            f"{page_figures.get('p50', 0):.1f} / {page_figures.get('p99', 0):.1f}",
+            f"{page_figures['rps'] / bare_figures['rps']:.0%}",
+            f"{page_figures['errors']:.0f} non-2xx",
+        ],
+        [
+            f"search fragment (`GET /?q={QUERY}`, HX-Target: results)",
+            f"{fragment_figures['rps']:.0f}",
+            f"{fragment_figures.get('p50', 0):.1f} / {fragment_figures.get('p99', 0):.1f}",
+            f"{fragment_figures['rps'] / bare_figures['rps']:.0%}",
+            f"{fragment_figures['errors']:.0f} non-2xx",
+        ],
+        [
+            f"search fragment at a fixed {FIXED_RATE} req/s for {FIXED_SECONDS} s (open model)",
+            f"{fixed['sent'] / fixed['elapsed_s']:.0f}",
+            f"{fixed['p50']:.1f} / {fixed['p99']:.1f}",
+            "",
+            f"p99 < {TARGET_P99_MS:.0f} ms: **{'met' if met else 'missed'}** "
+            f"({errors} errors, {fixed['dropped']} dropped)",
+        ],
+    ]
+    body = (
+        f"Shopper session with a vehicle chosen ({vehicle}; {hits} parts on the first result page for "
+        f"{QUERY!r}), created through the storefront's own forms; every request carries its cookie, so "
+        "each one loads and stores the Redis session and asks inventory for parts that fit. "
+        f"wrk: 1 thread, {WRK_CONNECTIONS} keep-alive connections, {WRK_SECONDS} s (closed model). "
+        "The fixed-rate row starts each request at its planned time from an asyncio httpx client in the "
+        "bench process and counts latency from that time. inventory, orders, client_web and the bare app "
+        "are one uvicorn process each, sharing the machine with PostgreSQL, Redis and the load generators; "
+        f"the storefront logs one JSON line per request. Storefront RSS after the run: {rss[0]:.0f} MB.\n\n"
+        + table(["measurement", "req/s", "p50 / p99 ms", "of bare", "notes"], rows)
+    )
+    write_section("storefront", command="python -m bench.storefront", body=body)
+    say("wrote the storefront section of BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
