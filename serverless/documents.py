@@ -94,14 +94,15 @@ class DocState(msgspec.Struct, kw_only=True):
         )
         parts = [f"{self.service} service {self.worst_level} logs: {template}"]
         if self.samples:
-            parts.append("Examples: " + " | ".join(self.samples))
+            # Two short examples: the embedding model reads 128 tokens, the template comes first.
+            parts.append("Examples: " + " | ".join(sample[:160] for sample in self.samples[:2]))
         parts.append(f"Levels: {levels}.")
         if self.statuses:
             parts.append(
                 "HTTP statuses: " + ", ".join(f"{s} x{n}" for s, n in sorted(self.statuses.items())) + "."
             )
         if self.routes:
-            parts.append("Routes: " + ", ".join(self.routes) + ".")
+            parts.append("Routes: " + ", ".join(list(self.routes)[:5]) + ".")
         if self.latency_count:
             parts.append(
                 f"Latency p50 {self.latency_quantile(0.5):.0f} ms, p95 {self.latency_quantile(0.95):.0f} ms, "

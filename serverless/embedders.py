@@ -40,9 +40,9 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2-onnx-int8"
     dimension = 384
-    max_tokens = 256
+    max_tokens = 128
 
-    def __init__(self, *, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, *, batch_size: int = 8, threads: int = 0) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -55,6 +55,8 @@ class MiniLMEmbedder:
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
+        # Without the arena, memory goes back after each batch instead of growing to the largest one.
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size
 

@@ -25,6 +25,8 @@ class RunSummary(msgspec.Struct, kw_only=True):
     lag_s: float | None = None
     duration_s: float = 0.0
     bad_lines: dict[str, int] = {}
+    # Seconds spent per phase (vectorize: merge, embed, upsert), for tuning and the benchmark.
+    timings: dict[str, float] = {}
     errors: list[str] = []
     vectorize: RunSummary | None = None
 
@@ -37,7 +39,9 @@ def finish(summary: RunSummary, *, started: float) -> RunSummary:
         metrics.LAG.labels(function=summary.function).set(summary.lag_s)
     if summary.outcome in {"ok", "skipped"}:
         metrics.LAST_SUCCESS.labels(function=summary.function).set(time.time())
-    fields = {k: v for k, v in msgspec.to_builtins(summary).items() if k not in {"errors", "vectorize"}}
+    fields = {
+        k: v for k, v in msgspec.to_builtins(summary).items() if k not in {"errors", "vectorize", "timings"}
+    }
     log = logger.bind(**fields, errors="; ".join(summary.errors)[:500])
     (log.info if summary.outcome in {"ok", "skipped"} else log.warning)(f"{summary.function} run finished")
     return summary

@@ -113,6 +113,7 @@ class Vectorizer:
         max_batches = int(event.get("max_batches") or self.settings.max_batches_per_run)
         handled: list[str] = []
         chunk: list[Batch] = []
+        merge_started = time.perf_counter()
         for batch in self.stream.read(
             consumer=self.settings.consumer_name, count=MERGE_CHUNK, max_batches=max_batches
         ):
@@ -125,6 +126,7 @@ class Vectorizer:
             self._merge(chunk)
             handled += [b.entry_id for b in chunk]
         self.summary.templates = len(self.miner.templates)
+        self._add_time("merge", time.perf_counter() - merge_started)
         try:
             self._upsert_dirty()
         except StoreRejected as exc:
@@ -187,7 +189,9 @@ class Vectorizer:
                     self.store, embedder_name=self.embedder.name, embedder_dimension=self.embedder.dimension
                 )
                 self.dimension_checked = True
+            upsert_started = time.perf_counter()
             upserted = self.store.upsert(docs)
+            self._add_time("upsert", time.perf_counter() - upsert_started)
             self.client.srem(DIRTY_KEY, *ids)
             self.summary.documents += len(docs)
             self.summary.vectors_upserted += upserted
@@ -198,11 +202,17 @@ class Vectorizer:
         for state in states:
             template = self.miner.get(state.template_id)
             templates.append(template.text if template is not None else state.template_id)
-        vectors = self.embedder.embed([s.text(t) for s, t in zip(states, templates, strict=True)])
+        texts = [s.text(t) for s, t in zip(states, templates, strict=True)]
+        embed_started = time.perf_counter()
+        vectors = self.embedder.embed(texts)
+        self._add_time("embed", time.perf_counter() - embed_started)
         return [
             VectorDoc(s.id, vectors[i], s.metadata(t, embedder=self.embedder.name))
             for i, (s, t) in enumerate(zip(states, templates, strict=True))
         ]
+
+    def _add_time(self, phase: str, seconds: float) -> None:
+        self.summary.timings[phase] = round(self.summary.timings.get(phase, 0.0) + seconds, 4)
 
     def _apply_retention(self) -> None:
         # Once an hour is plenty: documents age by days.
