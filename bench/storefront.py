@@ -98,7 +98,7 @@ def shopper_session(storefront: str, inventory: str) -> tuple[str, str, int]:
         response = client.post(
             "/garage/vehicles", data=data, headers={"x-csrftoken": client.cookies["autoforge_csrf"]}
         )
-        response.raise_for_status()
+        assert response.status_code == 303, response.text
         page = client.get("/", params={"q": QUERY}, headers={"HX-Request": "true", "HX-Target": "results"})
         page.raise_for_status()
         assert "Fits your" in page.text or "No parts found" in page.text
