@@ -97,7 +97,8 @@ class PineconeEmbedder:
                 inputs=list(texts[start : start + self.batch_size]),
                 parameters={"input_type": "passage", "truncate": "END"},
             )
-            rows.extend(list(item["values"] if isinstance(item, dict) else item.values) for item in result)
+            items = getattr(result, "data", result)
+            rows.extend(list(item["values"] if isinstance(item, dict) else item.values) for item in items)
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         if vectors.shape[1] != self.dimension:
             raise ValueError(f"{self.name} returned {vectors.shape[1]} dimensions, expected {self.dimension}")

@@ -109,6 +109,8 @@ class PineconeState:
         self.upsert_faults: list[int] = []
         self.upsert_requests = 0
         self.max_batch = 1000
+        self.embed_dimension = 1024
+        self.embed_requests: list[dict[str, Any]] = []
 
 
 def _compare(op: str, value: Any, expected: Any) -> bool:
@@ -154,6 +156,8 @@ class PineconeHandler(_Base):
         body = self.body()
         if path == "/describe_index_stats":
             return self.stats()
+        if path == "/embed":
+            return self.embed(body)
         ns = self.state.namespaces.setdefault(body.get("namespace", ""), {})
         if path == "/vectors/upsert":
             self.state.upsert_requests += 1
@@ -199,6 +203,26 @@ class PineconeHandler(_Base):
                     del ns[vector_id]
             return self.reply(200, {})
         self.reply(404, {"message": "not found"})
+
+    def embed(self, body: dict[str, Any]) -> None:
+        # Deterministic stand-in vectors of the hosted model's size; the test checks plumbing, not meaning.
+        size = self.state.embed_dimension
+        data = []
+        for item in body["inputs"]:
+            seed = sum(map(ord, item["text"])) or 1
+            data.append(
+                {"values": [((seed * (i + 1)) % 97) / 97 for i in range(size)], "vector_type": "dense"}
+            )
+        self.state.embed_requests.append(body)
+        self.reply(
+            200,
+            {
+                "model": body["model"],
+                "vector_type": "dense",
+                "data": data,
+                "usage": {"total_tokens": 3 * len(data)},
+            },
+        )
 
     def stats(self) -> None:
         namespaces = {name: {"vectorCount": len(v)} for name, v in self.state.namespaces.items()}

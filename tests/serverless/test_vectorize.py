@@ -239,3 +239,43 @@ def test_a_second_vectorize_is_skipped_when_one_holds_the_lock(settings, redis_c
 def test_pinecone_sdk_talks_to_the_index_host_when_given_one(pinecone_server) -> None:
     url, _ = pinecone_server
     assert Pinecone(api_key="k").Index(host=url).describe_index_stats().dimension == 384
+
+
+def test_hosted_model_embeds_through_the_sdk_when_pinecone_inference_is_chosen(
+    settings, pinecone_server
+) -> None:
+    from serverless import resources
+
+    url, state = pinecone_server
+    chosen = msgspec.structs.replace(
+        settings,
+        embedder="pinecone",
+        pinecone_api_key="test-key",
+        pinecone_control_host=url,
+        pinecone_host=url,
+    )
+    embedder = resources.embedder(chosen)
+    vectors = embedder.embed(["orders database refused connection", "cache miss"])
+    assert embedder.name == "llama-text-embed-v2"
+    assert vectors.shape == (2, 1024)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert state.embed_requests[0]["parameters"]["input_type"] == "passage"
+
+
+def test_hosted_model_is_refused_when_the_index_was_built_for_minilm(
+    settings, redis_client, pinecone_server
+) -> None:
+
+    url, state = pinecone_server
+    chosen = msgspec.structs.replace(
+        settings,
+        embedder="pinecone",
+        pinecone_api_key="test-key",
+        pinecone_control_host=url,
+        pinecone_host=url,
+    )
+    write_lines(settings.log_dir / "orders.log", mixed_lines(window_start(), 8))
+    run_ingest(chosen)
+    with pytest.raises(DimensionMismatch, match="llama-text-embed-v2"):
+        run_vectorize(chosen)
+    assert state.upsert_requests == 0
