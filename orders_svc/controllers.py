@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from orders_svc import services
@@ -41,8 +42,8 @@ class OrderController(Controller):
         self,
         request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey,
-        inventory: InventoryClient,
-        settings: OrdersSettings,
+        inventory: NamedDependency[InventoryClient],
+        settings: NamedDependency[OrdersSettings],
     ) -> Response[OrderRead]:
         """Place an order (`OrderCreate`, 201), or return the order already placed with this key (200)."""
         order, created = await services.place_order(
@@ -90,7 +91,10 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/transitions", status_code=200)
     async def transition(
-        self, order_id: FromPath[UUID], request: Request[Any, Any, Any], inventory: InventoryClient
+        self,
+        order_id: FromPath[UUID],
+        request: Request[Any, Any, Any],
+        inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Move the order to another status (`TransitionCreate`): `{"to", "actor", "reason"}`."""
         move = decode_body(await request.body(), into=TransitionCreate)
@@ -100,7 +104,10 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/cancellation", status_code=200)
     async def cancel(
-        self, order_id: FromPath[UUID], request: Request[Any, Any, Any], inventory: InventoryClient
+        self,
+        order_id: FromPath[UUID],
+        request: Request[Any, Any, Any],
+        inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Cancel the order (`CancellationCreate`: `{"actor", "reason"}`); releases its stock once."""
         cancellation = decode_body(await request.body(), into=CancellationCreate)

@@ -48,6 +48,11 @@ async def test_every_status_change_is_published_to_redis_when_the_relay_runs(
     assert {e["order_id"] for e in events} == {order["id"]}
     assert {e["tracking_token"] for e in events} == {order["tracking_token"]}
     assert all(e["at"] for e in events)
+    # The relay marks a batch published right after publishing it, in the same transaction.
+    for _ in range(100):
+        if await orders_db.fetchval("SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0:
+            break
+        await asyncio.sleep(0.02)
     assert await orders_db.fetchval("SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0
 
 
@@ -62,15 +67,13 @@ async def test_orphaned_pending_order_is_resolved_from_inventory_when_the_sweepe
         await client.post("/orders", json=order_body(("PAD-1", 1)), headers={"Idempotency-Key": "b"})
     ).json()
     # Simulate a crash between writing the order and recording inventory's answer: `held` has a
-    # reservation in inventory, `never` was never reserved.
+    # reservation held in inventory, `never` holds nothing (its reservation was released).
     await inventory.post(f"/reservations/{never['id']}/release")
     await orders_db.execute(
         "UPDATE orders SET status = 'pending', hold = 'unknown', created_at = now() - interval '1 hour'"
     )
-    inventory_client = InventoryClient(
-        httpx.AsyncClient(transport=inventory._transport, base_url="http://inventory")
-    )
-    resolved = await services.recover_pending_orders(inventory=inventory_client, older_than_s=60)
+    async with httpx.AsyncClient(transport=inventory._transport, base_url="http://inventory") as http:
+        resolved = await services.recover_pending_orders(inventory=InventoryClient(http), older_than_s=60)
     assert resolved == 2
     statuses = dict(await orders_db.fetch("SELECT id::text, status FROM orders"))
     assert statuses == {held["id"]: "reserved", never["id"]: "failed"}
@@ -140,10 +143,10 @@ async def test_no_stock_stays_reserved_when_inventory_dies_during_order_creation
 
     # Inventory comes back; the release that could not be delivered is retried.
     await asyncio.to_thread(start)
-    inventory_client = InventoryClient(httpx.AsyncClient(base_url=url, timeout=2.0))
-    for _ in range(10):  # what the sweeper does on its interval, one batch at a time
-        if not await services.retry_releases(inventory=inventory_client, older_than_s=0):
-            break
+    async with httpx.AsyncClient(base_url=url, timeout=2.0) as http:
+        for _ in range(10):  # what the sweeper does on its interval, one batch at a time
+            if not await services.retry_releases(inventory=InventoryClient(http), older_than_s=0):
+                break
     assert await orders_db.fetchval("SELECT count(*) FROM orders WHERE hold = 'release_due'") == 0
     reserved_ids = {r["id"] for r in await orders_db.fetch("SELECT id FROM orders WHERE status = 'reserved'")}
     held_ids = {
