@@ -308,6 +308,10 @@ async def oversell_check(inventory_db: str, orders_db: str) -> dict[str, int]:
     return {"negative": negative, "mismatched_skus": mismatched, "pending": pending}
 
 
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def fmt(ms: float) -> str:
     return f"{ms:.1f}"
 
@@ -322,7 +326,7 @@ def measure(bare: Server, inventory: Server, orders: Server, *, inv_db: str, ord
     year, make, model = targets["vehicle"]
     sku_url = f"{inventory.url}/products/{targets['sku']}"
     fit_url = f"{inventory.url}/products?year={year}&make={make}&model={model}&limit=24"
-    figures: dict[str, Any] = {"targets": targets}
+    figures: dict[str, Any] = {"targets": targets, "loadavg": [loadavg()]}
     say("bare endpoint")
     wrk(f"{bare.url}/json", seconds=2)  # warm-up
     figures["bare"] = wrk(f"{bare.url}/json")
@@ -340,6 +344,7 @@ def measure(bare: Server, inventory: Server, orders: Server, *, inv_db: str, ord
     figures["orders"] = asyncio.run(place_orders(orders.url, targets, rate=ORDER_RATE, seconds=OPEN_SECONDS))
     time.sleep(1)
     figures["check"] = asyncio.run(oversell_check(inv_db, ord_db))
+    figures["loadavg"].append(loadavg())
     figures["rss"] = {server.name: server.rss_mb() for server in (bare, inventory, orders)}
     return figures
 
@@ -381,21 +386,30 @@ def report(f: dict[str, Any], *, elapsed_s: float) -> str:
          f"≥ 150/s, p99 < 300 ms, zero oversell: {verdict(orders_ok)} (201: {created}, 409 out_of_stock: "
          f"{refused}, other: {len(codes) - created - refused}, dropped: {placed['dropped']})"],
     ]  # fmt: skip
-    body = (
-        f"wrk: 1 thread, {WRK_CONNECTIONS} keep-alive connections, {WRK_SECONDS} s (closed model). "
-        f"Open model: requests start at fixed times for {OPEN_SECONDS} s (at most {MAX_IN_FLIGHT} in flight) from an "
-        "asyncio httpx client in the bench process; latency counts from the intended start. The services "
-        "(one uvicorn process each), PostgreSQL 15, Redis 7, wrk and the client share the machine's cores; "
-        "the services log one JSON line per request (INFO), as in production.\n\n"
+    body = " ".join(
+        [
+            f"wrk: 1 thread, {WRK_CONNECTIONS} keep-alive connections, {WRK_SECONDS} s (closed model).",
+            f"Open model: requests start at fixed times for {OPEN_SECONDS} s",
+            f"(at most {MAX_IN_FLIGHT} in flight) from an asyncio httpx client in the bench process;",
+            "latency counts from the intended start. The services (one uvicorn process each),",
+            "PostgreSQL 15, Redis 7, wrk and the client share the machine's cores; the services log one",
+            "JSON line per request (INFO), as in production.",
+            f"Load average before / after the run: {f['loadavg'][0]} / {f['loadavg'][1]}",
+            "(other work on the machine competes for the same cores).\n\n",
+        ]
     )
     body += table(["measurement", "req/s", "p50 / p99 ms", "target"], rows)
-    body += (
-        "\n\nOrder mix: 1-3 in-stock SKUs, quantity 1-2; every 10th order also asks for one unit of a SKU "
-        f"with only {HOT_STOCK} available, so refusals (409 out_of_stock) are part of the run. "
-        f"Oversell check after the run: stock rows below zero or over-reserved: {check['negative']}; SKUs whose held "
-        f"reservations differ from the reserved orders' lines: {check['mismatched_skus']}; orders left "
-        f"pending: {check['pending']}: {'zero oversell' if zero_oversell else '**OVERSOLD**'}.\n\n"
+    body += "\n\n" + " ".join(
+        [
+            "Order mix: 1-3 in-stock SKUs, quantity 1-2; every 10th order also asks for one unit of a SKU",
+            f"with only {HOT_STOCK} available, so refusals (409 out_of_stock) are part of the run.",
+            f"Oversell check after the run: stock rows below zero or over-reserved: {check['negative']};",
+            "SKUs whose held reservations differ from the reserved orders' lines:",
+            f"{check['mismatched_skus']}; orders left pending: {check['pending']}:",
+            f"{'zero oversell' if zero_oversell else '**OVERSOLD**'}.",
+        ]
     )
+    body += "\n\n"
     body += table(
         ["process", "RSS after the run, MB", "peak RSS, MB", "< 150 MB"],
         [[name, f"{now:.0f}", f"{peak:.0f}", verdict(peak < TARGETS["rss_mb"])]
