@@ -26,6 +26,8 @@ COPY admin_web ./admin_web
 COPY serverless ./serverless
 COPY load ./load
 COPY data ./data
+# The local scheduler (k8s/log-pipeline.yaml) reads its schedules from serverless.yml.
+COPY serverless.yml ./
 # Editable install: the packages stay in /app, where their migrations and templates live.
 RUN /opt/autoforge/bin/pip install -e .
 

@@ -22,7 +22,6 @@ import math
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -233,7 +232,8 @@ def test_no_alert_fires_when_the_platform_is_healthy(platform: Prometheus) -> No
     assert firing == []
 
 
-def test_service_logs_were_written_when_traffic_was_served(platform: Prometheus, tmp_path: Path) -> None:
-    # Keep one piece of evidence per run that the services really served what Prometheus saw.
-    inventory_requests = platform.query('sum(http_requests_total{service="inventory", route="/products"})')
-    assert float(inventory_requests[0]["value"][1]) >= 3
+def test_requests_reach_prometheus_by_route_template_when_served(platform: Prometheus) -> None:
+    routes = {s["metric"]["route"] for s in platform.query('http_requests_total{service="inventory"}')}
+    assert "/products" in routes
+    # Templates, never raw paths: the SKUs the traffic used appear in no label.
+    assert not any("PANEL" in route or "NO-SUCH-SKU" in route for route in routes)

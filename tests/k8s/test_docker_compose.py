@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
+import msgspec
 import pytest
 import yaml
 
@@ -100,3 +102,15 @@ def test_secrets_have_no_defaults_when_interpolated() -> None:
         for key, value in service.get("environment", {}).items():
             if any(word in key for word in ("PASSWORD", "SECRET")):
                 assert str(value).startswith("${"), key
+
+
+@pytest.mark.parametrize("deployable", DEPLOYABLES, ids=lambda d: d.name)
+def test_prefixed_variables_name_real_settings_fields_when_composed(deployable) -> None:
+    from tests.k8s.test_invariants import SETTINGS
+
+    prefix, target = SETTINGS[deployable.package.replace("_", "-")]
+    assert prefix == deployable.prefix
+    module, cls = target.split(":")
+    fields = {f.name for f in msgspec.structs.fields(getattr(importlib.import_module(module), cls))}
+    names = {n.removeprefix(prefix).lower() for n in environment(deployable.name) if n.startswith(prefix)}
+    assert names <= fields

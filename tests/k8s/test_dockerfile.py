@@ -21,7 +21,7 @@ def test_image_copies_every_package_pyproject_installs_when_built() -> None:
     copied = {line.split()[0] for line in instructions("COPY") if not line.startswith("--from")}
     assert packages <= copied
     sources = {word for line in instructions("COPY") for word in line.split()}
-    assert {"pyproject.toml", "package.json"} <= sources
+    assert {"pyproject.toml", "package.json", "serverless.yml"} <= sources
 
 
 def test_image_runs_as_the_uid_the_pod_specs_require_when_started() -> None:

@@ -233,17 +233,23 @@ def test_adapter_maps_series_onto_pods_from_the_request_counter_when_configured(
 
 @pytest.mark.parametrize("name", ["stress-inventory", "stress-orders"])
 def test_stress_client_targets_an_existing_service_port_when_configured(name: str) -> None:
+    from load.scenario import parse_duration
+    from load.settings import NAMES, StressSettings
+
     deployment = find("Deployment", name)
     (container,) = pod_spec(deployment)["containers"]
     env = {e["name"]: e["value"] for e in container["env"]}
-    assert {"SERVICE_URL", "SERVICE_PORT", "ENDPOINT", "CONCURRENT", "DURATION"} <= set(env)
+    assert set(NAMES) <= set(env)
     assert "autoforge stress" in container["command"][-1]
-    service = find("Service", env["SERVICE_URL"].removeprefix("http://"))
+    # Read exactly as the stress client reads its environment in the pod.
+    settings = StressSettings.from_env(env)
+    host_port = settings.url.removeprefix("http://").split("/", 1)[0]
+    host, port = host_port.split(":")
+    service = find("Service", host)
     assert service is not None
-    assert int(env["SERVICE_PORT"]) in {p["port"] for p in service["spec"]["ports"]}
-    assert env["ENDPOINT"].startswith("/")
-    assert int(env["CONCURRENT"]) > 0
-    assert int(env["DURATION"]) > 0
+    assert int(port) in {p["port"] for p in service["spec"]["ports"]}
+    assert settings.concurrent > 0
+    assert parse_duration(settings.duration) > 0
 
 
 def test_scraped_pods_annotate_a_port_their_containers_open_when_built() -> None:
@@ -276,3 +282,31 @@ def test_prometheus_may_discover_pods_and_alloy_may_read_logs_when_rbac_is_built
 def test_every_kubernetes_object_is_labelled_part_of_autoforge_when_built() -> None:
     for manifest in built():
         assert manifest["metadata"]["labels"]["app.kubernetes.io/part-of"] == "autoforge"
+
+
+SETTINGS = {
+    # workload → (environment prefix, "module:Class" of the settings it loads)
+    "inventory-svc": ("INV_", "inventory_svc.settings:InventorySettings"),
+    "orders-svc": ("ORD_", "orders_svc.settings:OrdersSettings"),
+    "client-web": ("WEB_", "client_web.settings:WebSettings"),
+    "admin-web": ("ADM_", "admin_web.settings:AdminSettings"),
+    "log-pipeline": ("SLS_", "serverless.settings:PipelineSettings"),
+    "db-migrate": ("INV_", "inventory_svc.settings:InventorySettings"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_prefixed_variables_name_real_settings_fields_when_a_pod_starts(name: str) -> None:
+    import importlib
+
+    import msgspec
+
+    prefix, target = SETTINGS[name]
+    module, cls = target.split(":")
+    fields = {f.name for f in msgspec.structs.fields(getattr(importlib.import_module(module), cls))}
+    workload = find("Deployment", name) or find("Job", name)
+    (container,) = pod_spec(workload)["containers"]
+    prefixed = [e["name"] for e in container["env"] if e["name"].startswith(prefix)]
+    assert prefixed
+    # A typo here would be an unknown-field error at start-up (or silently ignored).
+    assert {n.removeprefix(prefix).lower() for n in prefixed} <= fields
