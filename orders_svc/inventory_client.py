@@ -92,8 +92,13 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
 class InventoryClient:
     """Reserve, inspect, commit and release stock for orders, over inventory's HTTP API."""
 
-    def __init__(self, http: httpx.AsyncClient, *, retries: int = 2, backoff_s: float = 0.05) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, *, timeout_s: float = 2.0, retries: int = 2, backoff_s: float = 0.05
+    ) -> None:
         self.http = http
+        # httpx times each phase (connect, read, ...); this bounds a whole attempt, so a server
+        # that answers slowly, byte by byte, cannot hold an order open either.
+        self.timeout_s = timeout_s
         self.retries = max(0, retries)
         self.backoff_s = backoff_s
 
@@ -181,9 +186,12 @@ class InventoryClient:
         if content is not None:
             headers["content-type"] = "application/json"
         try:
-            response = await self.http.request(method, path, content=content, headers=headers)
+            async with asyncio.timeout(self.timeout_s):
+                response = await self.http.request(method, path, content=content, headers=headers)
         except httpx.TransportError as exc:  # connect errors, timeouts, broken connections
             raise _Retryable(type(exc).__name__) from exc
+        except TimeoutError as exc:
+            raise _Retryable("attempt timed out") from exc
         if response.status_code in _RETRYABLE_STATUS:
             raise _Retryable(f"status {response.status_code}")
         return response
@@ -207,7 +215,7 @@ def inventory_lifespan(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
             transport=transport,
         )
-        app.state.inventory = InventoryClient(http, retries=retries, backoff_s=backoff_s)
+        app.state.inventory = InventoryClient(http, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
         try:
             yield
         finally:

@@ -146,3 +146,75 @@ async def test_inventory_unavailable_is_503_and_the_order_fails_when_inventory_c
     assert response.json()["code"] == "inventory_unavailable"
     row = await orders_db.fetchrow("SELECT status, hold FROM orders")
     assert (row["status"], row["hold"]) == ("failed", "release_due")
+
+
+async def test_request_id_is_copied_onto_the_reservation_call_when_given(
+    make_client: OrdersFactory, inventory_app, product_with_stock: StockFactory
+) -> None:
+    seen: list[bytes | None] = []
+
+    async def observed(scope, receive, send) -> None:  # the real inventory app, its headers noted
+        if scope["type"] == "http":
+            seen.append(dict(scope["headers"]).get(b"x-request-id"))
+        await inventory_app(scope, receive, send)
+
+    client = await make_client(inventory_transport=httpx.ASGITransport(app=observed))
+    await product_with_stock("PAD-1", available=3)
+    headers = {"Idempotency-Key": "k-rid2", "X-Request-ID": "rid-from-shop"}
+    response = await client.post("/orders", json=order_body(("PAD-1", 1)), headers=headers)
+    assert response.status_code == 201
+    assert seen == [b"rid-from-shop"]
+
+
+async def test_order_fails_cleanly_and_holds_nothing_when_inventory_is_too_slow(
+    make_client: OrdersFactory,
+    inventory_app,
+    inventory: httpx.AsyncClient,
+    product_with_stock: StockFactory,
+    orders_db,
+) -> None:
+    async def slow(scope, receive, send) -> None:  # the real inventory app behind a slow link
+        if scope["type"] == "http" and scope["path"] == "/reservations":
+            await asyncio.sleep(0.5)
+        await inventory_app(scope, receive, send)
+
+    client = await make_client(
+        inventory_transport=httpx.ASGITransport(app=slow), inventory_timeout_s=0.1, inventory_retries=1
+    )
+    await product_with_stock("PAD-1", available=3)
+    response = await client.post(
+        "/orders", json=order_body(("PAD-1", 1)), headers={"Idempotency-Key": "slow"}
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "inventory_unavailable"
+    row = await orders_db.fetchrow("SELECT status, hold FROM orders")
+    assert (row["status"], row["hold"]) == ("failed", "released")
+    assert await stock_of(inventory, "PAD-1") == {"on_hand": 3, "reserved": 0, "available": 3}
+    history = await orders_db.fetch("SELECT to_status, reason FROM order_history ORDER BY id")
+    assert [(h["to_status"], h["reason"]) for h in history] == [
+        ("pending", "order placed"),
+        ("failed", "inventory unavailable"),
+    ]
+
+
+async def test_service_reports_health_metrics_and_schema_when_running(
+    client: httpx.AsyncClient, product_with_stock: StockFactory
+) -> None:
+    await product_with_stock("PAD-1", available=3)
+    await client.post("/orders", json=order_body(("PAD-1", 1)), headers={"Idempotency-Key": "m"})
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"]["ok"] is True
+    assert "cache" in ready.json()["checks"]
+    metrics = (await client.get("/metrics")).text
+    for name in (
+        "orders_created_total",
+        'orders_transitions_total{to_status="reserved"}',
+        'orders_inventory_call_seconds_count{operation="reserve",outcome="ok"}',
+        'http_requests_total{method="POST",route="/orders",service="orders",status="201"}',
+        "orders_by_status",
+    ):
+        assert name in metrics, name
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/orders/{order_id}/transitions" in schema.json()["paths"]
