@@ -238,6 +238,7 @@ def main() -> int:
         print("needs two cores: one for the server, one for the load generator", file=sys.stderr)
         return 1
     rows = []
+    load_before = os.getloadavg()[0]
     with uvicorn("bench.stress:bare_app") as url:
         rows.append(measure("bare Litestar JSON", f"{url}/json"))
     if importlib.util.find_spec("inventory_svc.app") is not None:
@@ -245,6 +246,7 @@ def main() -> int:
             with urllib.request.urlopen(f"{url}/products?limit=1&sort=sku", timeout=10) as response:
                 sku = json.loads(response.read())["items"][0]["sku"]
             rows.append(measure(f"inventory GET /products/{{sku}} ({sku})", f"{url}/products/{sku}"))
+    load_after = os.getloadavg()[0]
     body = (
         f"wrk (1 thread) and `autoforge stress` (closed model) each use {CONNECTIONS} keep-alive "
         f"connections for {SECONDS} s, pinned to core {CLIENT_CPU}; the server (one uvicorn "
@@ -269,6 +271,17 @@ def main() -> int:
         ],
         rows,
     )  # fmt: skip
+    body += (
+        f"\n\nLoad average (1 min) when the run began / ended: {load_before:.1f} / {load_after:.1f} on "
+        f"{os.cpu_count()} cores. Above 2, other processes shared both cores, so single rounds "
+        "swing widely; open-model drops then mean the server, sharing its core, fell behind.\n"
+    )
+    if len(rows) > 1:
+        body += (
+            "\nPer-pod capacity for `autoforge hpa-sim --capacity-rps`: inventory's product page "
+            f"served up to {max(str(rows[1][1]).split(' / '), key=float)} req/s (best wrk round) "
+            "from one uvicorn process on one core.\n"
+        )
     write_section("stress", command="python -m bench.stress", body=body)
     print(body)
     return 0 if all("ok" in str(row[3]) for row in rows) else 1
