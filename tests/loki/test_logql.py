@@ -88,7 +88,8 @@ async def drive(app: Litestar, *, parts: int, slow: int, boom: int) -> None:
 
 @pytest.fixture(name="middleware_entries", scope="module")
 def fx_middleware_entries() -> list[Entry]:
-    root_handlers = logging.getLogger().handlers[:]
+    root = logging.getLogger()
+    root_handlers, root_level = root.handlers[:], root.level
     entries: list[Entry] = []
     try:
         for service, app, counts in (
@@ -103,7 +104,8 @@ def fx_middleware_entries() -> list[Entry]:
         # configure_logging is process-wide: give the rest of the session its defaults back.
         logger.remove()
         logger.add(sys.stderr)
-        logging.getLogger().handlers[:] = root_handlers
+        root.handlers[:] = root_handlers
+        root.setLevel(root_level)
     entries += ship([TRACEBACK.splitlines()[0]], app="orders-svc")
     return entries
 
