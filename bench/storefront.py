@@ -12,6 +12,7 @@ each request's intended start so queueing cannot hide.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def prepare() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def shopper_session(storefront: str, inventory: str) -> tuple[str, str, int]:
-    """Choose a vehicle through the storefront's forms; return the session cookie, vehicle, hits."""
+    """Choose a vehicle through the storefront's forms; return the Cookie header, vehicle, hits."""
     years = httpx.get(f"{inventory}/vehicles/years").json()
     year = 2012 if 2012 in years else years[0]
     makes = httpx.get(f"{inventory}/vehicles/makes", params={"year": year}).json()
@@ -102,7 +103,9 @@ def shopper_session(storefront: str, inventory: str) -> tuple[str, str, int]:
         page = client.get("/", params={"q": QUERY}, headers={"HX-Request": "true", "HX-Target": "results"})
         page.raise_for_status()
         assert "Fits your" in page.text or "No parts found" in page.text
-        return client.cookies["autoforge_session"], f"{year} {make} {model}", page.text.count("product-card")
+        # What a browser sends back: the session and the CSRF cookie.
+        cookie = f"autoforge_session={client.cookies['autoforge_session']}; autoforge_csrf={client.cookies['autoforge_csrf']}"
+        return cookie, f"{year} {make} {model}", page.text.count("product-card")
 
 
 async def fixed_rate(url: str, headers: dict[str, str]) -> dict:
@@ -150,7 +153,7 @@ def main() -> int:
         for server in (storefront, bare):
             server.wait_up()
         cookie, vehicle, hits = shopper_session(storefront.url, inventory.url)
-        session = {"Cookie": f"autoforge_session={cookie}"}
+        session = {"Cookie": cookie}
         fragment_headers = {**session, "HX-Request": "true", "HX-Target": "results"}
         search_url = f"{storefront.url}/?q={QUERY}"
         say(f"vehicle {vehicle}: {hits} parts match {QUERY!r} on the first page")
@@ -164,6 +167,7 @@ def main() -> int:
         say(f"open model: search fragment at {FIXED_RATE} req/s")
         fixed = asyncio.run(fixed_rate(search_url, fragment_headers))
         rss = storefront.rss_mb()
+        load = os.getloadavg()[0]
     finally:
         for server in reversed(servers):
             server.stop()
@@ -210,7 +214,9 @@ def main() -> int:
         "The fixed-rate row starts each request at its planned time from an asyncio httpx client in the "
         "bench process and counts latency from that time. inventory, orders, client_web and the bare app "
         "are one uvicorn process each, sharing the machine with PostgreSQL, Redis and the load generators; "
-        f"the storefront logs one JSON line per request. Storefront RSS after the run: {rss[0]:.0f} MB.\n\n"
+        f"the storefront logs one JSON line per request. Storefront RSS after the run: {rss[0]:.0f} MB. "
+        f"Load average (1 min) at the end of the run: {load:.1f} on {os.cpu_count()} cores; other work on "
+        "the machine (other benchmarks, test suites) shares them, so the figures move between runs.\n\n"
         + table(["measurement", "req/s", "p50 / p99 ms", "of bare", "notes"], rows)
     )
     write_section("storefront", command="python -m bench.storefront", body=body)

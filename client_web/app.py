@@ -12,7 +12,6 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -23,6 +22,7 @@ from client_web import cart as cart_pages
 from client_web import catalog, events, garage, tracking, views
 from client_web.clients import InventoryClient, OrdersClient
 from client_web.errors import EXCEPTION_HANDLERS
+from client_web.sessions import StorefrontSessionConfig
 from client_web.settings import WebSettings
 from common.health import CheckResult, health_controller
 from common.logs import configure_logging
@@ -104,7 +104,7 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
         subscriber_max_backlog=100,
         subscriber_backlog_strategy="dropleft",
     )
-    sessions = ServerSideSessionConfig(
+    sessions = StorefrontSessionConfig(
         key=SESSION_COOKIE,
         store="sessions",
         httponly=True,

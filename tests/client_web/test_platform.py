@@ -27,10 +27,24 @@ async def test_form_token_is_accepted_when_javascript_is_off(client: AsyncTestCl
 
 
 async def test_session_cookie_is_httponly_and_samesite_when_a_session_starts(client: AsyncTestClient) -> None:
-    response = await client.get("/")
+    first = await client.get("/")
+    assert not any(c.startswith("autoforge_session=") for c in first.headers.get_list("set-cookie"))
+    token = client.cookies["autoforge_csrf"]
+    response = await client.post(
+        "/cart/lines", data={"sku": "OIL-FLT-3003", "quantity": "1", "_csrf_token": token}
+    )
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("autoforge_session="))
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+
+
+async def test_session_is_not_rewritten_when_a_request_only_reads_it(client: AsyncTestClient) -> None:
+    await client.get("/")
+    token = client.cookies["autoforge_csrf"]
+    await client.post("/cart/lines", data={"sku": "OIL-FLT-3003", "quantity": "1", "_csrf_token": token})
+    response = await client.get("/cart")
+    assert "Engine Oil Filter" in response.text
+    assert not any(c.startswith("autoforge_session=") for c in response.headers.get_list("set-cookie"))
 
 
 async def test_pages_load_assets_from_node_modules_when_rendered(client: AsyncTestClient) -> None:
