@@ -104,7 +104,9 @@ def shopper_session(storefront: str, inventory: str) -> tuple[str, str, int]:
         page.raise_for_status()
         assert "Fits your" in page.text or "No parts found" in page.text
         # What a browser sends back: the session and the CSRF cookie.
-        cookie = f"autoforge_session={client.cookies['autoforge_session']}; autoforge_csrf={client.cookies['autoforge_csrf']}"
+        cookie = "; ".join(
+            f"{name}={client.cookies[name]}" for name in ("autoforge_session", "autoforge_csrf")
+        )
         return cookie, f"{year} {make} {model}", page.text.count("product-card")
 
 
