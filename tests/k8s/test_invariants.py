@@ -310,3 +310,15 @@ def test_prefixed_variables_name_real_settings_fields_when_a_pod_starts(name: st
     assert prefixed
     # A typo here would be an unknown-field error at start-up (or silently ignored).
     assert {n.removeprefix(prefix).lower() for n in prefixed} <= fields
+
+
+def test_autoscaled_services_keep_one_pod_through_a_drain_when_budgeted() -> None:
+    for hpa in by_kind("HorizontalPodAutoscaler"):
+        name = hpa["spec"]["scaleTargetRef"]["name"]
+        budget = find("PodDisruptionBudget", name)
+        assert budget is not None, name
+        assert budget["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
+        assert (
+            budget["spec"]["selector"]["matchLabels"]
+            == find("Deployment", name)["spec"]["selector"]["matchLabels"]
+        )
