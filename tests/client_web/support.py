@@ -16,7 +16,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from tests.conftest import TEST_OUTPUT, database_url, prepare_database
+from common.db import ensure_database, migrate, with_database
+from common.embedded import redis_url_with_db
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL, TEST_OUTPUT
 from tests.helpers import serve
 
 WAREHOUSES = [("EAST", "East Coast DC", 0), ("WEST", "West Coast DC", 1)]
@@ -145,24 +147,39 @@ class Backends:
         self.orders_url = orders_url
 
 
+# The storefront's backends get databases of their own (not the services' own test databases):
+# other suites recreate and truncate those, possibly at the same time on a shared machine.
+WEB_BACKEND_ENV = {
+    "INV_DATABASE_URL": with_database(PG_SERVER_URL, "autoforge_test_web_inventory"),
+    "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 9),
+    "ORD_DATABASE_URL": with_database(PG_SERVER_URL, "autoforge_test_web_orders"),
+    "ORD_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 15),
+}
+
+
+def _prepare_databases() -> None:
+    for prefix, app_name, package in (
+        ("INV_", "inventory", "inventory_svc"),
+        ("ORD_", "orders", "orders_svc"),
+    ):
+        url = WEB_BACKEND_ENV[f"{prefix}DATABASE_URL"]
+        asyncio.run(ensure_database(url, recreate=True))
+        migrate(app_name=app_name, piccolo_conf=f"{package}.piccolo_conf", env=WEB_BACKEND_ENV)
+    asyncio.run(_insert_reference_data(WEB_BACKEND_ENV["INV_DATABASE_URL"]))
+
+
 @contextmanager
 def running_backends(*, log_dir: Path | None = None) -> Iterator[Backends]:
     """Fresh inventory and orders databases, both services as real processes, the catalog seeded."""
-    prepare_database("INV_", app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf")
-    prepare_database("ORD_", app_name="orders", piccolo_conf="orders_svc.piccolo_conf")
-    asyncio.run(_insert_reference_data(database_url("INV_")))
+    _prepare_databases()
     log_dir = log_dir or TEST_OUTPUT / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        inventory_env = {**WEB_BACKEND_ENV, "INV_SWEEP_INTERVAL_S": "1"}
         inventory_url = stack.enter_context(
-            serve("inventory_svc", env={"INV_SWEEP_INTERVAL_S": "1"}, log_path=log_dir / "inventory.log")
+            serve("inventory_svc", env=inventory_env, log_path=log_dir / "inventory.log")
         )
-        orders_url = stack.enter_context(
-            serve(
-                "orders_svc",
-                env={"ORD_INVENTORY_URL": inventory_url, "ORD_RELAY_INTERVAL_S": "0.1"},
-                log_path=log_dir / "orders.log",
-            )
-        )
+        orders_env = {**WEB_BACKEND_ENV, "ORD_INVENTORY_URL": inventory_url, "ORD_RELAY_INTERVAL_S": "0.1"}
+        orders_url = stack.enter_context(serve("orders_svc", env=orders_env, log_path=log_dir / "orders.log"))
         seed_catalog(inventory_url)
         yield Backends(inventory_url, orders_url)

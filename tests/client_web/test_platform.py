@@ -95,3 +95,24 @@ async def test_readiness_reports_inventory_down_without_failing_when_inventory_i
         ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["inventory"]["ok"] is False
+
+
+async def test_unexpected_error_is_a_friendly_500_without_internals_when_a_handler_fails(
+    settings: WebSettings,
+) -> None:
+    from litestar import get
+
+    from client_web.app import create_app
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    app = create_app(settings)
+    app.register(boom)
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text

@@ -35,6 +35,12 @@ def test_pages_log_no_javascript_error_or_failed_request_when_a_shopper_browses(
     expect(page.locator("#results")).to_contain_text("Engine Oil Filter")
     page.fill("#q", "plug")
     expect(page.locator("#results")).to_contain_text("Iridium Spark Plug")
+    page.wait_for_url("**q=plug**")
+    # The back button returns to the previous search (htmx history), the URL carrying its filters.
+    page.go_back()
+    page.wait_for_url("**q=oil**")
+    expect(page.locator("#results")).to_contain_text("Engine Oil Filter")
+    expect(page.locator("#q")).to_have_value("oil")
     page.goto(base + "/products/OIL-FLT-3003")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator("#cart-notice")).to_contain_text("Added 1")
