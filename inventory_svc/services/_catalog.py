@@ -345,12 +345,14 @@ async def update_product(sku: str, data: ProductPatch, *, cache: ProductCache | 
 
 
 async def vehicle_years() -> list[int]:
+    """Model years of the seeded vehicles, newest first."""
     async with connection() as conn:
         rows = await conn.fetch("SELECT DISTINCT year FROM vehicle ORDER BY year DESC")
     return [row["year"] for row in rows]
 
 
 async def vehicle_makes(*, year: int | None) -> list[str]:
+    """Makes with a vehicle in `year` (any year when None), alphabetical."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT DISTINCT make FROM vehicle WHERE $1::int IS NULL OR year = $1 ORDER BY make", year
@@ -359,6 +361,7 @@ async def vehicle_makes(*, year: int | None) -> list[str]:
 
 
 async def vehicle_models(*, year: int | None, make: str) -> list[str]:
+    """Models of `make` in `year` (any year when None), alphabetical."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT DISTINCT model FROM vehicle WHERE make = $2 AND ($1::int IS NULL OR year = $1) "
@@ -370,6 +373,7 @@ async def vehicle_models(*, year: int | None, make: str) -> list[str]:
 
 
 async def list_categories() -> list[CategoryRead]:
+    """Categories in the catalog with their part types."""
     async with connection() as conn:
         rows = await conn.fetch(
             """SELECT category, array_agg(DISTINCT part_type ORDER BY part_type) AS part_types
@@ -379,12 +383,14 @@ async def list_categories() -> list[CategoryRead]:
 
 
 async def list_brands() -> list[str]:
+    """Brands in the catalog, alphabetical."""
     async with connection() as conn:
         rows = await conn.fetch("SELECT DISTINCT brand FROM product ORDER BY brand")
     return [row["brand"] for row in rows]
 
 
 async def list_warehouses() -> list[WarehouseRead]:
+    """Warehouses in allocation order."""
     async with connection() as conn:
         rows = await conn.fetch("SELECT code, name FROM warehouse ORDER BY priority, id")
     return [WarehouseRead(code=row["code"], name=row["name"]) for row in rows]

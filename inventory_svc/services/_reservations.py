@@ -242,6 +242,7 @@ async def reserve(
 
 
 async def get_reservation(order_id: UUID) -> ReservationRead:
+    """Read the reservation of `order_id`, or raise ReservationNotFound."""
     async with transaction() as conn:
         row, lines = await _load(conn, order_id, lock=False)
     return _read(row, lines)
@@ -363,4 +364,7 @@ async def run_sweeper(
             await refresh_low_stock_gauge()
         except (OSError, asyncpg.PostgresError) as exc:
             logger.bind(error=type(exc).__name__).warning("reservation sweep failed; retrying next tick")
+        except Exception as exc:
+            # A bug must not stop expiry for good: log it with its traceback and try again.
+            logger.opt(exception=exc).error("reservation sweep crashed; retrying next tick")
         await asyncio.sleep(interval_s)

@@ -69,6 +69,7 @@ async def _product_and_warehouse(conn: asyncpg.Connection, sku: str, warehouse: 
 
 
 async def stock_levels(sku: str) -> list[StockLevelRead]:
+    """Live stock of `sku` per warehouse, or raise UnknownSku."""
     return await get_availability(sku)
 
 

@@ -226,3 +226,10 @@ async def test_create_product_is_201_and_duplicate_sku_is_409_when_posted_twice(
     again = await client.post("/products", json=body)
     assert again.status_code == 409
     assert again.json()["code"] == "sku_exists"
+
+
+async def test_openapi_schema_lists_the_inventory_routes_when_requested(client: AsyncTestClient) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/products", "/products/{sku}", "/reservations", "/stock/{sku}/restocks"} <= set(paths)
