@@ -13,6 +13,7 @@ latency runs from the actual send.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -211,11 +212,15 @@ class Engine:
         self.iterations = 0
         self.stopped_by = "duration"
         self._stop = False
+        self._stopped: asyncio.Event | None = None
+        # Set when the last request in flight ends after a stop.
+        self._idle: asyncio.Event | None = None
         self._interval = Histogram()
         self._interval_errors = 0
         self._interval_dropped = 0
 
     async def run(self) -> RunResult:
+        self._stopped = asyncio.Event()
         await self._setup()
         self.start = clock()
         cpu_start = time.process_time()
@@ -228,13 +233,29 @@ class Engine:
             workers = [self._closed_worker(index) for index in range(max(users, 1))]
         ticker = asyncio.create_task(self._tick())
         tasks = [asyncio.create_task(worker) for worker in workers]
-        # Every worker stops by itself at the end; the grace covers requests in flight.
-        _, pending = await asyncio.wait(tasks, timeout=self.options.duration_s + self.options.timeout_s + 2)
-        for task in pending:
+        stopped = asyncio.create_task(self._stopped.wait())
+        # Every worker stops by itself at the end of the stages; the grace covers requests in flight.
+        grace = self.options.timeout_s + 2
+        all_done = asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait(
+            [all_done, stopped], timeout=self.options.duration_s + grace, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not all_done.done() and stopped.done():
+            # The request budget is spent: let requests in flight finish, but do not wait for
+            # open-model workers asleep until arrivals that will never be sent.
+            self._idle = asyncio.Event()
+            if self.in_flight:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._idle.wait(), grace)
+        for task in tasks:
             task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        await asyncio.wait([all_done])
+        stopped.cancel()
         ticker.cancel()
+        failures = [t.exception() for t in tasks if not t.cancelled() and t.exception() is not None]
+        if failures:
+            # A bug in the client, not a failed request: say so rather than report partial figures.
+            raise RuntimeError(f"a load worker failed: {failures[0]!r}") from failures[0]
         self._flush_interval(clock())
         return RunResult(
             plan=self.plan,
@@ -255,10 +276,18 @@ class Engine:
             for fetch in self.plan.scenario.setup:
                 origin = Origin(self.plan.scenario.targets[fetch.target])
                 data = encode_request("GET", fetch.path, host=origin.host_header)
-                response = await pool.send(origin, data, deadline=loop.time() + self.options.timeout_s)
+                try:
+                    response = await pool.send(origin, data, deadline=loop.time() + self.options.timeout_s)
+                except RequestFailed as exc:
+                    raise RuntimeError(f"setup {fetch.name}: GET {fetch.path}: {exc}") from exc
                 if response.status >= 400:
                     raise RuntimeError(f"setup {fetch.name}: GET {fetch.path} answered {response.status}")
-                values = pick(msgspec.json.decode(response.body), fetch.pick)
+                try:
+                    values = pick(msgspec.json.decode(response.body), fetch.pick)
+                except (msgspec.DecodeError, KeyError, TypeError) as exc:
+                    raise RuntimeError(
+                        f"setup {fetch.name}: {fetch.pick!r} on {fetch.path}: {exc!r}"
+                    ) from exc
                 if not values:
                     raise RuntimeError(
                         f"setup {fetch.name}: {fetch.pick!r} selected nothing from {fetch.path}"
@@ -317,6 +346,8 @@ class Engine:
             if limit and self.sent >= limit:
                 self._stop = True
                 self.stopped_by = "max_requests"
+                if self._stopped is not None:
+                    self._stopped.set()
                 return
             self.sent += 1
             data = step.request(iteration, cookies)
@@ -330,6 +361,8 @@ class Engine:
                 return
             finally:
                 self.in_flight -= 1
+                if self._idle is not None and not self.in_flight:
+                    self._idle.set()
             done = clock()
             if not step.is_success(response.status):
                 kind = f"http_{response.status // 100}xx" if response.status >= 400 else "unexpected_status"

@@ -33,6 +33,7 @@ import yaml
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "scenarios"
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}", re.IGNORECASE)
+BUILTINS = frozenset({"uuid", "n", "cookie"})
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -121,6 +122,12 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                     raise ValueError(f"task {task.name}: unknown target {step.target!r}")
         if sum(task.weight for task in self.tasks) <= 0:
             raise ValueError(f"scenario {self.name}: all weights are zero")
+        known = {*self.data, *(fetch.name for fetch in self.setup), *BUILTINS}
+        for task in self.tasks:
+            for step in task.steps:
+                unknown = template_names(step) - known
+                if unknown:
+                    raise ValueError(f"task {task.name}: no data for {{{', '.join(sorted(unknown))}}}")
 
 
 def builtin_names() -> list[str]:
@@ -200,13 +207,22 @@ class Iteration:
         return _TEMPLATE.sub(substitute, text)
 
 
-def has_template(step: Step) -> bool:
+def _texts(step: Step) -> list[str]:
     texts = [step.path, *step.headers.values()]
     if step.form:
         texts += step.form.values()
     if step.json is not None:
         texts.append(json.dumps(step.json))
-    return any(_TEMPLATE.search(text) for text in texts)
+    return texts
+
+
+def template_names(step: Step) -> set[str]:
+    """Return the variable names (`sku` for `{sku}` and `{sku.field}`) that `step` uses."""
+    return {match[1] for text in _texts(step) for match in _TEMPLATE.finditer(text)}
+
+
+def has_template(step: Step) -> bool:
+    return any(_TEMPLATE.search(text) for text in _texts(step))
 
 
 def render_body(step: Step, iteration: Iteration | None) -> tuple[bytes, dict[str, str]]:

@@ -105,3 +105,23 @@ def _base_env() -> dict[str, str]:
     from common.settings import process_environ
 
     return {k: v for k, v in process_environ().items() if k not in {"SERVICE_URL", "ENDPOINT", "CONCURRENT"}}
+
+
+def test_exit_code_is_two_when_the_setup_cannot_reach_its_target(tmp_path: Path) -> None:
+    from tests.helpers import free_port
+
+    scenario = tmp_path / "setup.yaml"
+    scenario.write_text(
+        f"name: s\ntargets: {{api: 'http://127.0.0.1:{free_port()}'}}\n"
+        "setup: [{name: sku, target: api, path: /products, pick: 'items[].sku'}]\n"
+        "tasks: [{name: t, steps: [{target: api, path: '/products/{sku}'}]}]\n"
+    )
+    assert main([str(scenario), "-d", "1s", "-q"]) == 2
+
+
+def test_open_model_run_ends_promptly_when_the_request_budget_is_spent(server: str) -> None:
+    import time
+
+    started = time.monotonic()
+    assert main(["--url", f"{server}/json", "--rate", "100", "-d", "30s", "-n", "50", "-q"]) == 0
+    assert time.monotonic() - started < 5

@@ -56,3 +56,13 @@ def test_scenario_is_refused_when_a_step_names_an_unknown_target(tmp_path) -> No
     )
     with pytest.raises(ValueError, match="unknown target"):
         read_scenario(str(path))
+
+
+def test_scenario_is_refused_when_a_template_names_missing_data(tmp_path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: bad\ntargets: {a: 'http://127.0.0.1:1'}\n"
+        "tasks: [{name: t, steps: [{target: a, path: '/products/{skuu}'}]}]\ndata: {sku: [A]}\n"
+    )
+    with pytest.raises(ValueError, match="no data for"):
+        read_scenario(str(path))
