@@ -107,6 +107,8 @@ def resolve(args: argparse.Namespace, env: StressSettings) -> tuple[Scenario, Op
         options.start_level = None
     if options.duration_s <= 0:
         raise ValueError("the run has no duration")
+    if max(level for _, level in options.stages) <= 0:
+        raise ValueError(f"the {options.model} model has no load: give --rate, --users or stages")
     return scenario, options
 
 

@@ -125,3 +125,7 @@ def test_open_model_run_ends_promptly_when_the_request_budget_is_spent(server: s
     started = time.monotonic()
     assert main(["--url", f"{server}/json", "--rate", "100", "-d", "30s", "-n", "50", "-q"]) == 0
     assert time.monotonic() - started < 5
+
+
+def test_exit_code_is_two_when_the_open_model_has_no_rate(server: str) -> None:
+    assert main(["--url", f"{server}/json", "--model", "open", "--stage", "1s:0", "-q"]) == 2
