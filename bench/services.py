@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import shutil
@@ -42,6 +43,7 @@ FITMENT_RATE = 200
 ORDER_RATE = 160
 OPEN_SECONDS = 10
 MAX_IN_FLIGHT = 256
+ORDER_USERS = 16  # closed-model clients for the order-placement capacity probe
 HOT_STOCK = 100  # units of the one SKU every tenth order also asks for: some orders must be refused
 
 TARGETS = {
@@ -91,6 +93,11 @@ class Server:
         }
         return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the process has used."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -114,6 +121,12 @@ def wrk(url: str, *, seconds: int = WRK_SECONDS) -> dict[str, float]:
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     figures["errors"] = float(errors[1]) if errors else 0.0
     return figures
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all cores have spent busy (not idle or waiting on I/O) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -282,8 +295,9 @@ class RawHttp:
 
 
 async def place_orders(
-    orders: str, targets: dict[str, Any], *, rate: float, seconds: float
+    orders: str, targets: dict[str, Any], *, rate: float, seconds: float, users: int = 0
 ) -> dict[str, Any]:
+    """Place orders at a fixed `rate` (open model), or as fast as `users` clients can (closed)."""
     stocked: list[str] = targets["stocked"]
     hot: str = targets["hot"]
     rng = random.Random(7)
@@ -305,9 +319,39 @@ async def place_orders(
         return await client.request("POST", "/orders", body=msgspec.json.encode(body), headers=headers)
 
     try:
+        if users:
+            return await closed_model(send, users=users, seconds=seconds)
         return await open_model(send, rate=rate, seconds=seconds)
     finally:
         client.close()
+
+
+async def closed_model(
+    send: Callable[[int], Awaitable[int]], *, users: int, seconds: float
+) -> dict[str, Any]:
+    """`users` clients each send the next request when the last one is answered, for `seconds`."""
+    loop = asyncio.get_running_loop()
+    statuses: list[int] = []
+    latencies: list[float] = []
+    counter = iter(range(10**9))
+    start = loop.time()
+
+    async def user() -> None:
+        while loop.time() - start < seconds:
+            sent = loop.time()
+            statuses.append(await send(next(counter)))
+            latencies.append((loop.time() - sent) * 1000)
+
+    await asyncio.gather(*(user() for _ in range(users)))
+    return {
+        "sent": len(statuses),
+        "dropped": 0,
+        "elapsed_s": loop.time() - start,
+        "statuses": statuses,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies, default=float("nan")),
+    }
 
 
 async def get_at_rate(url: str, *, rate: float, seconds: float) -> dict[str, Any]:
@@ -388,6 +432,20 @@ def measure(bare: Server, inventory: Server, orders: Server, *, inv_db: str, ord
     asyncio.run(adjust_to(inventory.url, inv_db, targets["hot"], HOT_STOCK))
     asyncio.run(place_orders(orders.url, targets, rate=20, seconds=2))  # warm-up
     figures["orders"] = asyncio.run(place_orders(orders.url, targets, rate=ORDER_RATE, seconds=OPEN_SECONDS))
+    before = (orders.cpu_s(), inventory.cpu_s(), machine_busy_s(), time.monotonic())
+    figures["orders_closed"] = asyncio.run(
+        place_orders(orders.url, targets, rate=0, seconds=WRK_SECONDS, users=ORDER_USERS)
+    )
+    after = (orders.cpu_s(), inventory.cpu_s(), machine_busy_s(), time.monotonic())
+    wall = after[3] - before[3]
+    figures["cores"] = {
+        "orders": (after[0] - before[0]) / wall,
+        "inventory": (after[1] - before[1]) / wall,
+        "machine": (after[2] - before[2]) / wall,
+        "per_order_ms": [
+            (after[k] - before[k]) * 1000 / max(1, len(figures["orders_closed"]["statuses"])) for k in (0, 1)
+        ],
+    }
     time.sleep(1)
     figures["check"] = asyncio.run(oversell_check(inv_db, ord_db))
     figures["loadavg"].append(loadavg())
@@ -414,6 +472,8 @@ def report(f: dict[str, Any], *, elapsed_s: float) -> str:
     )
     fit_ok = fit_open["p99"] < TARGETS["fitment_p99_ms"]
     fit_rate = len(fit_open["statuses"]) / fit_open["elapsed_s"]
+    closed = f["orders_closed"]
+    closed_rate = len(closed["statuses"]) / closed["elapsed_s"]
     fit_bad = sum(1 for code in fit_open["statuses"] if code != 200)
     rows = [
         ["bare Litestar JSON (`GET /json`)", f"{bare['rps']:.0f}", f"{fmt(bare['p50'])} / {fmt(bare['p99'])}",
@@ -431,6 +491,10 @@ def report(f: dict[str, Any], *, elapsed_s: float) -> str:
          f"{fmt(placed['p50'])} / {fmt(placed['p99'])}",
          f"≥ 150/s, p99 < 300 ms, zero oversell: {verdict(orders_ok)} (201: {created}, 409 out_of_stock: "
          f"{refused}, other: {len(codes) - created - refused}, dropped: {placed['dropped']})"],
+        [f"order placement, closed: {ORDER_USERS} clients back to back", f"{closed_rate:.0f} orders/s",
+         f"{fmt(closed['p50'])} / {fmt(closed['p99'])}",
+         f"capacity (201: {closed['statuses'].count(201)}, 409: {closed['statuses'].count(409)}, "
+         f"other: {sum(1 for c in closed['statuses'] if c not in (201, 409))})"],
     ]  # fmt: skip
     body = " ".join(
         [
@@ -453,6 +517,16 @@ def report(f: dict[str, Any], *, elapsed_s: float) -> str:
             "SKUs whose held reservations differ from the reserved orders' lines:",
             f"{check['mismatched_skus']}; orders left pending: {check['pending']}:",
             f"{'zero oversell' if zero_oversell else '**OVERSOLD**'}.",
+        ]
+    )
+    cores = f["cores"]
+    body += " ".join(
+        [
+            "\n\nWhere the order-placement capacity goes (closed run): orders used",
+            f"{cores['orders']:.2f} core ({cores['per_order_ms'][0]:.1f} ms CPU per order), inventory",
+            f"{cores['inventory']:.2f} core ({cores['per_order_ms'][1]:.1f} ms per order); the whole machine",
+            f"was busy {cores['machine']:.2f}",
+            f"of {os.cpu_count()} cores (PostgreSQL, the client, and any other work on the machine).",
         ]
     )
     body += "\n\n"
