@@ -198,6 +198,7 @@ class Vectorizer:
             metrics.VECTORS_UPSERTED.inc(upserted)
 
     def build_documents(self, states: list[DocState]) -> list[VectorDoc]:
+        build_started = time.perf_counter()
         templates = []
         for state in states:
             template = self.miner.get(state.template_id)
@@ -205,11 +206,14 @@ class Vectorizer:
         texts = [s.text(t) for s, t in zip(states, templates, strict=True)]
         embed_started = time.perf_counter()
         vectors = self.embedder.embed(texts)
-        self._add_time("embed", time.perf_counter() - embed_started)
-        return [
+        embed_s = time.perf_counter() - embed_started
+        self._add_time("embed", embed_s)
+        docs = [
             VectorDoc(s.id, vectors[i], s.metadata(t, embedder=self.embedder.name))
             for i, (s, t) in enumerate(zip(states, templates, strict=True))
         ]
+        self._add_time("build", time.perf_counter() - build_started - embed_s)
+        return docs
 
     def _add_time(self, phase: str, seconds: float) -> None:
         self.summary.timings[phase] = round(self.summary.timings.get(phase, 0.0) + seconds, 4)

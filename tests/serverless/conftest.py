@@ -85,3 +85,19 @@ def request_line(
 def write_lines(path: Path, lines: list[str], *, mode: str = "a") -> None:
     with path.open(mode) as f:
         f.writelines(line + "\n" for line in lines)
+
+
+@pytest.fixture(autouse=True)
+def fx_reset_logging() -> Iterator[None]:
+    """Undo a JSON sink a test installed on a captured stream, which pytest closes afterwards."""
+    import sys
+
+    from loguru import logger
+
+    from serverless import entry
+
+    yield
+    if entry._configured:
+        logger.remove()
+        logger.add(sys.stderr)
+        entry._configured = False

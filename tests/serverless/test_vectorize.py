@@ -186,7 +186,7 @@ def test_old_documents_are_deleted_when_retention_applies(
     settings, redis_client, embedder, pinecone_server
 ) -> None:
     url, state = pinecone_server
-    old = time.time() - 30 * 86400
+    old = (int(time.time() - 30 * 86400) // WINDOW) * WINDOW
     write_lines(settings.log_dir / "orders.log", mixed_lines(old, 8) + mixed_lines(window_start(), 8))
     run_ingest(settings)
     summary = run_vectorize(settings, embedder=embedder, store=pinecone_store(url))
