@@ -103,9 +103,10 @@ class StepStats:
 
 
 class Interval(msgspec.Struct, frozen=True):
-    """One second of the run, as printed by the progress line and kept in the report."""
+    """One second of the run (the last one may be shorter), as printed and kept in the report."""
 
     t: float
+    seconds: float
     requests: int
     errors: int
     dropped: int
@@ -399,8 +400,10 @@ class Engine:
         histogram, self._interval = self._interval, Histogram()
         if histogram.count == 0 and self._interval_dropped == 0 and self.timeline and now > self.end:
             return
+        previous = self.timeline[-1].t if self.timeline else 0.0
         interval = Interval(
             t=round(now - self.start, 3),
+            seconds=round(now - self.start - previous, 3),
             requests=histogram.count,
             errors=self._interval_errors,
             dropped=self._interval_dropped,

@@ -41,7 +41,10 @@ def read_curve(path: Path) -> list[LoadPoint]:
         raw = json.loads(text)
         if isinstance(raw, dict) and "timeline" in raw:
             # A stress report: one point per second of the run.
-            raw = [{"t": i["t"], "rps": i["requests"]} for i in raw["timeline"]]
+            raw = [
+                {"t": i["t"], "rps": i["requests"] / i["seconds"] if i.get("seconds") else i["requests"]}
+                for i in raw["timeline"]
+            ]
     return msgspec.convert(raw, list[LoadPoint], strict=False)
 
 

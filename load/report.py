@@ -189,8 +189,9 @@ def summary_text(report: dict[str, Any]) -> str:
 
 
 def progress_line(interval: Any, *, total_s: float) -> str:
+    rate = interval.requests / interval.seconds if interval.seconds > 0 else 0.0
     return (
-        f"[{interval.t:6.1f}/{total_s:.0f}s] {interval.requests:>6} req/s  err {interval.errors:<4} "
+        f"[{interval.t:6.1f}/{total_s:.0f}s] {rate:>8.1f} req/s  err {interval.errors:<4} "
         f"drop {interval.dropped:<4} in-flight {interval.in_flight:<4} "
         f"p50 {interval.p50_ms:7.2f}ms  p99 {interval.p99_ms:7.2f}ms  max {interval.max_ms:7.2f}ms"
     )

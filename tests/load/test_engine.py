@@ -127,3 +127,5 @@ async def test_timeline_has_one_entry_per_second_when_the_run_is_longer_than_a_s
     assert seconds[:2] == [1.0, 2.0]
     assert 2.0 < seconds[2] <= 3.5
     assert sum(entry["requests"] for entry in report["timeline"]) == 60
+    assert [entry["seconds"] for entry in report["timeline"][:2]] == [1.0, 1.0]
+    assert 0 < report["timeline"][2]["seconds"] <= 1.5
