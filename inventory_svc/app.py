@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -11,6 +10,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from loguru import logger
 
 from common.cache import cache_lifespan
 from common.db import db_ready, piccolo_pool
@@ -31,10 +31,18 @@ from inventory_svc.product_cache import ProductCache
 from inventory_svc.settings import InventorySettings
 
 
-async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _stop(task: asyncio.Task[None], *, grace_s: float = 3.0, cancel: bool = True) -> None:
+    """End a background task: cancel it (or let it finish), waiting at most `grace_s` each step.
+
+    Shutdown must end even if a task ignores its cancellation.
+    """
+    if not cancel:
+        await asyncio.wait({task}, timeout=grace_s)
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=grace_s)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        logger.opt(exception=task.exception()).error("background task failed")
 
 
 def product_cache(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -45,10 +53,13 @@ def product_cache(settings: InventorySettings) -> Callable[[Litestar], AbstractA
         app.state.product_cache = ProductCache(
             app.state.cache, ttl_s=settings.cache_ttl_s, local_ttl_s=settings.local_cache_ttl_s
         )
-        listener = asyncio.create_task(app.state.product_cache.listen())
+        stop = asyncio.Event()
+        listener = asyncio.create_task(app.state.product_cache.listen(stop))
         try:
             yield
         finally:
+            stop.set()
+            # Cancel at once; should redis-py swallow the cancellation, the flag ends the loop.
             await _stop(listener)
 
     return lifespan

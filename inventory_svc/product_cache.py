@@ -87,17 +87,21 @@ class ProductCache:
         self._generation += 1
         self._local.clear()
 
-    async def listen(self, *, max_backoff_s: float = 5.0) -> None:
-        """Forever: follow the invalidation channel; the local level is on only while subscribed."""
+    async def listen(self, stop: asyncio.Event, *, max_backoff_s: float = 5.0) -> None:
+        """Until `stop` is set: follow the invalidation channel; the local level is on only while subscribed.
+
+        Shutdown sets `stop` rather than cancelling: a cancellation that lands inside redis-py's
+        `get_message` timeout handling can be swallowed, and the loop would never end.
+        """
         backoff = 0.5
-        while True:
+        while not stop.is_set():
             pubsub = self.redis.client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(INVALIDATIONS_CHANNEL)
                 self.is_listening = True
                 backoff = 0.5
-                while True:
-                    message = await pubsub.get_message(timeout=1.0)
+                while not stop.is_set():
+                    message = await pubsub.get_message(timeout=0.2)
                     if message is not None:
                         self._generation += 1
                         for sku in message["data"].decode().split(","):
@@ -109,7 +113,8 @@ class ProductCache:
                     )
             finally:
                 self._switch_off_local()
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
-            await asyncio.sleep(backoff)
+                with contextlib.suppress(RedisError, OSError, TimeoutError):
+                    await asyncio.wait_for(pubsub.aclose(), timeout=1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
             backoff = min(backoff * 2, max_backoff_s)
