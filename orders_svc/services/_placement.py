@@ -206,17 +206,19 @@ async def mark_reserved_from_reservation(order_id: UUID, *, reservation: Reserva
     return await mark_reserved(order_id, requested=requested, reservation=reservation) is not None
 
 
-async def _fail(order_id: UUID, *, problem: DomainError, hold: Hold | None, reason: str) -> None:
+async def _fail(order_id: UUID, *, problem: DomainError, hold: Hold | None, reason: str) -> bool:
+    """Fail a pending order, recording the problem; False when it was no longer pending."""
     failure = {"status": problem.status_code, "code": problem.code, "detail": str(problem), **problem.extra}
     failure["order_id"] = str(order_id)
     async with DB.transaction():
         await Order.update({Order.failure: msgspec.json.encode(failure).decode()}).where(
             (Order.id == order_id) & (Order.status == Status.pending)
         )
-        await apply_transition(
+        moved = await apply_transition(
             order_id, to=Status.failed, actor=SYSTEM_ACTOR, reason=reason, manual=False, hold=hold
         )
     problem.extra["order_id"] = str(order_id)
+    return moved is not None
 
 
 async def _withdraw(order_id: UUID) -> None:
@@ -315,16 +317,20 @@ async def place_order(
         raise
     except InventoryUnavailable as exc:
         # A reservation may have landed before a timeout: release it, whatever happened.
-        await _fail(order_id, problem=exc, hold=Hold.release_due, reason="inventory unavailable")
-        await release_hold(order_id, inventory=inventory)
+        if await _fail(order_id, problem=exc, hold=Hold.release_due, reason="inventory unavailable"):
+            await release_hold(order_id, inventory=inventory)
         log.warning("order failed: inventory unavailable")
         raise
     requested = [(line.sku, line.quantity) for line in data.lines]
     reserved = await mark_reserved(order_id, requested=requested, reservation=reservation)
     if reserved is None:
-        # The recovery sweeper resolved this order first (it took us too long): hand the stock back.
+        # The recovery sweeper resolved this order first (we took longer than its grace period).
+        current = await get_order(order_id)
+        if current.status is Status.reserved:
+            return current, True  # it found our reservation and recorded it
+        # It found no reservation then and failed the order; ours landed since: hand it back.
         await Order.update({Order.hold: Hold.release_due}).where(
-            (Order.id == order_id) & (Order.hold.is_in([Hold.unknown, Hold.held]))
+            (Order.id == order_id) & (Order.status == Status.failed)
         )
         await release_hold(order_id, inventory=inventory)
         raise InventoryUnavailable("inventory answered too late; the order was not placed")

@@ -156,3 +156,29 @@ async def test_no_stock_stays_reserved_when_inventory_dies_during_order_creation
     assert held_ids == reserved_ids
     assert 0 < len(reserved_ids) < 150
     assert (await stock_of(inventory, "PAD-1"))["reserved"] == len(reserved_ids)
+
+
+async def test_late_reservation_is_released_when_the_sweeper_failed_the_order_meanwhile(
+    make_client: OrdersFactory,
+    inventory_app,
+    inventory: httpx.AsyncClient,
+    product_with_stock: StockFactory,
+    orders_db,
+) -> None:
+    async def sweeper_first(
+        scope, receive, send
+    ) -> None:  # the sweeper fails the order before inventory answers
+        if scope["type"] == "http" and scope["path"] == "/reservations":
+            await orders_db.execute(
+                "UPDATE orders SET status = 'failed', hold = 'none' WHERE status = 'pending'"
+            )
+        await inventory_app(scope, receive, send)
+
+    client = await make_client(inventory_transport=httpx.ASGITransport(app=sweeper_first))
+    await product_with_stock("PAD-1", available=3)
+    response = await client.post(
+        "/orders", json=order_body(("PAD-1", 2)), headers={"Idempotency-Key": "late"}
+    )
+    assert response.status_code == 503
+    assert await orders_db.fetchval("SELECT hold FROM orders") == "released"
+    assert await stock_of(inventory, "PAD-1") == {"on_hand": 3, "reserved": 0, "available": 3}
