@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from bench.report import table, write_section
@@ -100,14 +101,24 @@ def prepare() -> tuple[dict[str, str], dict[str, str]]:
     return inv, ord_
 
 
-def shopper_session(storefront: str, inventory: str) -> tuple[str, str, str, int]:
+async def busiest_vehicle(inventory_db: str) -> tuple[int, str, str]:
+    """The vehicle with the most fitting parts in the seeded catalog (full result pages)."""
+    conn = await asyncpg.connect(inventory_db)
+    try:
+        row = await conn.fetchrow(
+            """SELECT v.year, v.make, v.model FROM vehicle v
+               JOIN fitment f ON f.make = v.make AND f.model = v.model
+                             AND v.year BETWEEN f.year_from AND f.year_to
+               GROUP BY 1, 2, 3 ORDER BY count(DISTINCT f.product) DESC, 1, 2, 3 LIMIT 1"""
+        )
+    finally:
+        await conn.close()
+    return row["year"], row["make"], row["model"]
+
+
+def shopper_session(storefront: str, inventory_db: str) -> tuple[str, str, str, int]:
     """Choose a vehicle through the storefront's forms; return the Cookie header, vehicle, query, hits."""
-    years = httpx.get(f"{inventory}/vehicles/years").json()
-    year = 2012 if 2012 in years else years[0]
-    makes = httpx.get(f"{inventory}/vehicles/makes", params={"year": year}).json()
-    make = "HONDA" if "HONDA" in makes else makes[0]
-    models = httpx.get(f"{inventory}/vehicles/models", params={"year": year, "make": make}).json()
-    model = "CIVIC" if "CIVIC" in models else models[0]
+    year, make, model = asyncio.run(busiest_vehicle(inventory_db))
     with httpx.Client(base_url=storefront, timeout=10) as client:
         client.get("/")
         data = {"year": str(year), "make": make, "model": model, "next": "/"}
@@ -174,7 +185,7 @@ def main() -> int:
         servers.append(bare)
         for server in (storefront, bare):
             server.wait_up()
-        cookie, vehicle, query, hits = shopper_session(storefront.url, inventory.url)
+        cookie, vehicle, query, hits = shopper_session(storefront.url, inv["INV_DATABASE_URL"])
         session = {"Cookie": cookie}
         fragment_headers = {**session, "HX-Request": "true", "HX-Target": "results"}
         search_url = f"{storefront.url}/?q={query}"

@@ -16,7 +16,7 @@ from tests.conftest import redis_url
 
 @pytest.fixture(name="backends", scope="session")
 def fx_backends() -> Iterator[Backends]:
-    with running_backends() as backends:
+    with running_backends("web") as backends:
         yield backends
 
 

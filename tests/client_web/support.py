@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import redis.asyncio as redis
 
 from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
@@ -149,37 +150,50 @@ class Backends:
 
 # The storefront's backends get databases of their own (not the services' own test databases):
 # other suites recreate and truncate those, possibly at the same time on a shared machine.
-WEB_BACKEND_ENV = {
-    "INV_DATABASE_URL": with_database(PG_SERVER_URL, "autoforge_test_web_inventory"),
-    "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 9),
-    "ORD_DATABASE_URL": with_database(PG_SERVER_URL, "autoforge_test_web_orders"),
-    "ORD_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 15),
-}
+# Each caller (handler tests, browser tests) gets its own pair of databases, named after it.
+def backend_env(name: str) -> dict[str, str]:
+    return {
+        "INV_DATABASE_URL": with_database(PG_SERVER_URL, f"autoforge_test_{name}_inventory"),
+        "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 9),
+        "ORD_DATABASE_URL": with_database(PG_SERVER_URL, f"autoforge_test_{name}_orders"),
+        "ORD_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 15),
+    }
 
 
-def _prepare_databases() -> None:
+async def _flush_redis(*urls: str) -> None:
+    # inventory caches products in Redis: nothing cached from an earlier catalog may survive.
+    for url in urls:
+        client = redis.from_url(url)
+        try:
+            await client.flushdb()
+        finally:
+            await client.aclose()
+
+
+def _prepare_databases(env: dict[str, str]) -> None:
     for prefix, app_name, package in (
         ("INV_", "inventory", "inventory_svc"),
         ("ORD_", "orders", "orders_svc"),
     ):
-        url = WEB_BACKEND_ENV[f"{prefix}DATABASE_URL"]
-        asyncio.run(ensure_database(url, recreate=True))
-        migrate(app_name=app_name, piccolo_conf=f"{package}.piccolo_conf", env=WEB_BACKEND_ENV)
-    asyncio.run(_insert_reference_data(WEB_BACKEND_ENV["INV_DATABASE_URL"]))
+        asyncio.run(ensure_database(env[f"{prefix}DATABASE_URL"], recreate=True))
+        migrate(app_name=app_name, piccolo_conf=f"{package}.piccolo_conf", env=env)
+    asyncio.run(_insert_reference_data(env["INV_DATABASE_URL"]))
+    asyncio.run(_flush_redis(env["INV_REDIS_URL"], env["ORD_REDIS_URL"]))
 
 
 @contextmanager
-def running_backends(*, log_dir: Path | None = None) -> Iterator[Backends]:
+def running_backends(name: str, *, log_dir: Path | None = None) -> Iterator[Backends]:
     """Fresh inventory and orders databases, both services as real processes, the catalog seeded."""
-    _prepare_databases()
+    env = backend_env(name)
+    _prepare_databases(env)
     log_dir = log_dir or TEST_OUTPUT / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        inventory_env = {**WEB_BACKEND_ENV, "INV_SWEEP_INTERVAL_S": "1"}
+        inventory_env = {**env, "INV_SWEEP_INTERVAL_S": "1"}
         inventory_url = stack.enter_context(
             serve("inventory_svc", env=inventory_env, log_path=log_dir / "inventory.log")
         )
-        orders_env = {**WEB_BACKEND_ENV, "ORD_INVENTORY_URL": inventory_url, "ORD_RELAY_INTERVAL_S": "0.1"}
+        orders_env = {**env, "ORD_INVENTORY_URL": inventory_url, "ORD_RELAY_INTERVAL_S": "0.1"}
         orders_url = stack.enter_context(serve("orders_svc", env=orders_env, log_path=log_dir / "orders.log"))
         seed_catalog(inventory_url)
         yield Backends(inventory_url, orders_url)

@@ -119,7 +119,7 @@ class Storefront:
 def fx_storefront() -> Iterator[Storefront]:
     """inventory, orders and client_web as real processes on free ports, with a seeded catalog."""
     logs = TEST_OUTPUT / "logs" / "e2e"
-    with running_backends(log_dir=logs) as backends:
+    with running_backends("e2e", log_dir=logs) as backends:
         env = {
             "WEB_INVENTORY_URL": backends.inventory_url,
             "WEB_ORDERS_URL": backends.orders_url,
