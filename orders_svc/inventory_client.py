@@ -212,7 +212,9 @@ def inventory_lifespan(
         http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            # httpcore scans every pooled connection (a poll() each) whenever it assigns one, so a
+            # big pool costs CPU on every call; inventory's own database pool is smaller anyway.
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
             transport=transport,
         )
         app.state.inventory = InventoryClient(http, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
