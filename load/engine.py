@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import random
 import time
 from collections import Counter
@@ -179,23 +180,40 @@ class RunResult:
 
 
 class Arrivals:
-    """Intended send times (seconds from start) of the open model, in order."""
+    """Intended send times (seconds from start) of the open model, in order.
+
+    The rate ramps linearly within each stage, so the expected arrivals by time t are the
+    integral of the rate; arrival k is sent when that integral reaches k + 1/2 (solved
+    exactly per stage). A constant rate r over d seconds gives r * d evenly spaced arrivals.
+    """
 
     def __init__(self, options: Options) -> None:
-        self._options = options
-        self._end = options.duration_s
-        self._t = 0.0
+        previous = options.stages[0][1] if options.start_level is None else options.start_level
+        self._segments: list[tuple[float, float, float, float]] = []
+        start = 0.0
+        for seconds, level in options.stages:
+            self._segments.append((start, seconds, previous, level))
+            start += seconds
+            previous = level
+        self._index = 0
+        self._count_before = 0.0
+        self._k = 0
 
     def next(self) -> float | None:
-        # The epsilon keeps float drift from adding an arrival at exactly the end.
-        while self._t < self._end - 1e-9:
-            rate = self._options.level_at(self._t)
-            if rate <= 0:
-                self._t += 0.01
-                continue
-            t = self._t
-            self._t += 1.0 / rate
-            return t
+        target = self._k + 0.5
+        while self._index < len(self._segments):
+            start, seconds, rate_from, rate_to = self._segments[self._index]
+            in_segment = (rate_from + rate_to) / 2 * seconds
+            x = target - self._count_before
+            if in_segment > 0 and x <= in_segment:
+                # Solve rate_from * tau + slope / 2 * tau**2 = x for the first tau >= 0, in a
+                # form that stays exact when the slope is zero or the rate starts at zero.
+                half_slope = (rate_to - rate_from) / (2 * seconds)
+                tau = 2 * x / (rate_from + math.sqrt(max(0.0, rate_from**2 + 4 * half_slope * x)))
+                self._k += 1
+                return start + min(tau, seconds)
+            self._count_before += in_segment
+            self._index += 1
         return None
 
 

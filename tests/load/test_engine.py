@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import itertools
+
+import pytest
+
 from load.engine import Engine, Options, Plan
 from load.report import Threshold, build_report
 from load.scenario import Scenario, SetupFetch, Step, Task, single_endpoint
@@ -41,8 +45,9 @@ async def test_latency_includes_queueing_when_the_server_is_slower_than_the_arri
     )
     latency = report["summary"]["latency_ms"]
     assert report["summary"]["requests"] == 20
-    assert latency["min"] < 200
+    # Queueing adds at least 50 ms per arrival, whatever the machine's own load adds.
     assert latency["max"] > 1000
+    assert latency["max"] - latency["min"] > 800
 
 
 async def test_arrivals_are_dropped_when_no_connection_is_free_in_time(server: str) -> None:
@@ -129,3 +134,31 @@ async def test_timeline_has_one_entry_per_second_when_the_run_is_longer_than_a_s
     assert sum(entry["requests"] for entry in report["timeline"]) == 60
     assert [entry["seconds"] for entry in report["timeline"][:2]] == [1.0, 1.0]
     assert 0 < report["timeline"][2]["seconds"] <= 1.5
+
+
+def test_arrivals_follow_the_ramp_when_the_rate_starts_at_zero() -> None:
+    from load.engine import Arrivals
+
+    options = Options(model="open", stages=[(5.0, 50), (10.0, 400), (5.0, 20)], start_level=0.0)
+    arrivals = Arrivals(options)
+    times = []
+    while (t := arrivals.next()) is not None:
+        times.append(t)
+    # Area under the ramps: 0->50 over 5 s, 50->400 over 10 s, 400->20 over 5 s.
+    assert len(times) == 125 + 2250 + 1050
+    assert times == sorted(times)
+    assert 0 < times[0] < 1.0
+    assert times[-1] < 20.0
+    # Arrivals per second follow the rate: about 5 in the first second, about 225 around t=10.
+    assert 3 <= sum(1 for t in times if t < 1.0) <= 7
+    assert 200 <= sum(1 for t in times if 9.5 <= t < 10.5) <= 250
+
+
+def test_arrivals_are_evenly_spaced_when_the_rate_is_constant() -> None:
+    from load.engine import Arrivals
+
+    arrivals = Arrivals(Options(model="open", stages=[(2.0, 10)]))
+    times = [arrivals.next() for _ in range(20)]
+    assert arrivals.next() is None
+    assert times[0] == pytest.approx(0.05)
+    assert all(b - a == pytest.approx(0.1) for a, b in itertools.pairwise(times))
