@@ -182,3 +182,19 @@ async def test_late_reservation_is_released_when_the_sweeper_failed_the_order_me
     assert response.status_code == 503
     assert await orders_db.fetchval("SELECT hold FROM orders") == "released"
     assert await stock_of(inventory, "PAD-1") == {"on_hand": 3, "reserved": 0, "available": 3}
+
+
+async def test_events_wait_in_the_outbox_when_redis_cannot_be_reached(
+    make_client: OrdersFactory, product_with_stock: StockFactory, orders_db
+) -> None:
+    client = await make_client(
+        workers=True, relay_interval_s=0.05, redis_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
+    await product_with_stock("PAD-1", available=5)
+    response = await client.post("/orders", json=order_body(("PAD-1", 1)), headers={"Idempotency-Key": "r"})
+    assert response.status_code == 201
+    await asyncio.sleep(0.3)  # several relay rounds, each failing to reach Redis
+    assert await orders_db.fetchval("SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 2
+    ready = (await client.get("/readyz")).json()
+    assert ready["status"] == "ready"
+    assert ready["checks"]["cache"]["ok"] is False
