@@ -152,6 +152,8 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
             header_name=CSRF_HEADER,
             cookie_secure=settings.cookie_secure,
             cookie_samesite="lax",
+            # Pages carry the token (form field, htmx header), so no script needs to read the cookie.
+            cookie_httponly=True,
             exclude=["^/healthz", "^/readyz", "^/metrics"],
         ),
         template_config=TemplateConfig(

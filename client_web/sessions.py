@@ -3,7 +3,8 @@
 Litestar's backend stores the session and re-sends the cookie on every response. Most
 storefront requests (search as you type, polling availability) only read the session, so
 this backend remembers what it loaded and skips the Redis write and the cookie when nothing
-changed, and never creates a session for a visitor whose session is still empty.
+changed, and never creates a session for a visitor whose session is still empty. The cost:
+the session's expiry (cookie and Redis key) counts from its last change, not its last use.
 """
 
 from __future__ import annotations

@@ -38,6 +38,12 @@ async def test_session_cookie_is_httponly_and_samesite_when_a_session_starts(cli
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
 
 
+async def test_csrf_cookie_is_httponly_when_set(client: AsyncTestClient) -> None:
+    response = await client.get("/")
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("autoforge_csrf="))
+    assert "HttpOnly" in cookie
+
+
 async def test_session_is_not_rewritten_when_a_request_only_reads_it(client: AsyncTestClient) -> None:
     await client.get("/")
     token = client.cookies["autoforge_csrf"]
