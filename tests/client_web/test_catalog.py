@@ -170,3 +170,12 @@ async def test_catalog_is_temporarily_unavailable_when_inventory_is_down(setting
         response = await client.get("/")
     assert response.status_code == 503
     assert "The catalog is temporarily unavailable" in response.text
+
+
+async def test_history_restore_gets_the_full_page_when_htmx_asks_after_a_cache_miss(
+    client: AsyncTestClient,
+) -> None:
+    headers = {**htmx_to("results"), "HX-History-Restore-Request": "true"}
+    response = await client.get("/", params={"q": "oil"}, headers=headers)
+    assert response.text.startswith("<!doctype html>")
+    assert 'value="oil"' in response.text
