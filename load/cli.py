@@ -99,7 +99,8 @@ def resolve(args: argparse.Namespace, env: StressSettings) -> tuple[Scenario, Op
                 raise ValueError(f"--stage {item}: expected DURATION:LEVEL, e.g. 30s:100")
             stages.append((parse_duration(length), float(level)))
         options.stages = stages
-        options.start_level = 0.0 if options.model == "open" else None
+        # Stages given on the command line ramp up from nothing, as k6's stages do.
+        options.start_level = 0.0
     elif duration or args.rate or users:
         level = args.rate if options.model == "open" else users
         seconds = parse_duration(duration) if duration else options.duration_s

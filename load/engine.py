@@ -153,7 +153,7 @@ def options_from(scenario: Scenario, **overrides: Any) -> Options:
     options = Options(
         model=model,
         stages=stages or [(30.0, 10.0)],
-        start_level=spec.start_rate if model == "open" else None,
+        start_level=spec.start_rate if model == "open" else spec.start_users,
         timeout_s=parse_duration(spec.timeout),
         max_requests=spec.max_requests,
         think_time_s=parse_duration(spec.think_time),

@@ -94,8 +94,10 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 class LoadSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     model: Literal["open", "closed"] = "closed"
     stages: list[Stage] = []
-    # Open model: arrivals start at this rate and ramp to each stage's rate in turn.
+    # Arrivals (open) start at this rate, users (closed) at this count, and ramp to each
+    # stage's level in turn; users left unset start at the first stage's count.
     start_rate: float = 0.0
+    start_users: int | None = None
     timeout: str | float = "5s"
     max_requests: int = 0
     think_time: str | float = 0.0

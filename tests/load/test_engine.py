@@ -162,3 +162,8 @@ def test_arrivals_are_evenly_spaced_when_the_rate_is_constant() -> None:
     assert arrivals.next() is None
     assert times[0] == pytest.approx(0.05)
     assert all(b - a == pytest.approx(0.1) for a, b in itertools.pairwise(times))
+
+
+def test_users_ramp_linearly_when_the_closed_model_starts_from_zero() -> None:
+    options = Options(model="closed", stages=[(5.0, 10), (5.0, 10), (5.0, 0)], start_level=0.0)
+    assert [options.level_at(t) for t in (0.0, 2.5, 7.0, 12.5, 20.0)] == [0.0, 5.0, 10.0, 5.0, 0.0]
