@@ -14,83 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import math
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import msgspec
 
 from load.histogram import Histogram
 from load.http import Origin, Pool, RequestFailed, encode_request
-from load.scenario import Iteration, Scenario, has_template, parse_duration, pick, render_body
+from load.plan import Plan
+from load.scenario import Iteration, pick
+from load.schedule import Arrivals, Options, options_from
+
+__all__ = ("Arrivals", "Engine", "Interval", "Options", "Plan", "RunResult", "StepStats", "options_from")
 
 # Every timestamp comes from perf_counter: uvloop's `loop.time()` is a millisecond value
 # cached per loop iteration, too coarse for latencies. The loop clock only sets deadlines.
 clock = time.perf_counter
-
-
-class CompiledStep:
-    """A step with its target resolved and, when nothing varies, its request pre-encoded."""
-
-    __slots__ = ("expect", "name", "origin", "static", "step")
-
-    def __init__(self, *, name: str, step: Any, origin: Origin) -> None:
-        self.name = name
-        self.step = step
-        self.origin = origin
-        self.expect = frozenset(step.expect)
-        self.static = None if has_template(step) else self.encode(None, None)
-
-    def encode(self, iteration: Iteration | None, cookies: dict[str, str] | None) -> bytes:
-        path = iteration.render(self.step.path, quote_values=True) if iteration else self.step.path
-        body, headers = render_body(self.step, iteration)
-        for key, value in self.step.headers.items():
-            headers[key] = iteration.render(value) if iteration else value
-        if cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        return encode_request(
-            self.step.method, path, host=self.origin.host_header, headers=headers, body=body
-        )
-
-    def request(self, iteration: Iteration | None, cookies: dict[str, str] | None) -> bytes:
-        if self.static is not None and not cookies:
-            return self.static
-        return self.encode(iteration, cookies)
-
-    def is_success(self, status: int) -> bool:
-        return status in self.expect if self.expect else status < 400
-
-
-class Plan:
-    """A scenario compiled for the engine: steps with origins, tasks with cumulative weights."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.data = {k: list(v) for k, v in scenario.data.items()}
-        origins = {name: Origin(url) for name, url in scenario.targets.items()}
-        self.tasks: list[tuple[list[CompiledStep], bool]] = []
-        self.weights: list[float] = []
-        self.step_names: list[str] = []
-        for task in scenario.tasks:
-            steps = []
-            for index, step in enumerate(task.steps):
-                name = step.name or (task.name if len(task.steps) == 1 else f"{task.name}/{index + 1}")
-                steps.append(CompiledStep(name=name, step=step, origin=origins[step.target]))
-                if name not in self.step_names:
-                    self.step_names.append(name)
-            self.tasks.append((steps, any(s.static is None for s in steps)))
-            self.weights.append(task.weight)
-        self.cum_weights = list(itertools.accumulate(self.weights))
-
-    def choose(self, rng: random.Random) -> tuple[list[CompiledStep], bool]:
-        if len(self.tasks) == 1:
-            return self.tasks[0]
-        return rng.choices(self.tasks, cum_weights=self.cum_weights)[0]
 
 
 class StepStats:
@@ -118,53 +60,6 @@ class Interval(msgspec.Struct, frozen=True):
 
 
 @dataclass
-class Options:
-    model: str = "closed"
-    # (seconds, level) pairs: level is arrivals/s (open) or users (closed), ramped linearly.
-    stages: list[tuple[float, float]] = field(default_factory=lambda: [(10.0, 1.0)])
-    start_level: float | None = None
-    timeout_s: float = 5.0
-    max_requests: int = 0
-    max_in_flight: int = 256
-    max_lag_s: float = 0.1
-    think_time_s: float = 0.0
-    seed: int | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return sum(seconds for seconds, _ in self.stages)
-
-    def level_at(self, t: float) -> float:
-        """Return the rate or user count the stages ask for at `t` seconds into the run."""
-        previous = self.stages[0][1] if self.start_level is None else self.start_level
-        for seconds, level in self.stages:
-            if t < seconds:
-                return previous + (level - previous) * (t / seconds) if seconds > 0 else level
-            t -= seconds
-            previous = level
-        return previous
-
-
-def options_from(scenario: Scenario, **overrides: Any) -> Options:
-    """Translate a scenario's `load` section into engine options; `overrides` win."""
-    spec = scenario.load
-    model = overrides.pop("model", None) or spec.model
-    stages = [(s.seconds, float((s.rate if model == "open" else s.users) or 0)) for s in spec.stages]
-    options = Options(
-        model=model,
-        stages=stages or [(30.0, 10.0)],
-        start_level=spec.start_rate if model == "open" else spec.start_users,
-        timeout_s=parse_duration(spec.timeout),
-        max_requests=spec.max_requests,
-        think_time_s=parse_duration(spec.think_time),
-    )
-    for key, value in overrides.items():
-        if value is not None:
-            setattr(options, key, value)
-    return options
-
-
-@dataclass
 class RunResult:
     plan: Plan
     options: Options
@@ -177,44 +72,6 @@ class RunResult:
     # CPU seconds the client process used during the run: near `elapsed_s`, the client
     # itself (one core) was the limit, not the server.
     cpu_s: float = 0.0
-
-
-class Arrivals:
-    """Intended send times (seconds from start) of the open model, in order.
-
-    The rate ramps linearly within each stage, so the expected arrivals by time t are the
-    integral of the rate; arrival k is sent when that integral reaches k + 1/2 (solved
-    exactly per stage). A constant rate r over d seconds gives r * d evenly spaced arrivals.
-    """
-
-    def __init__(self, options: Options) -> None:
-        previous = options.stages[0][1] if options.start_level is None else options.start_level
-        self._segments: list[tuple[float, float, float, float]] = []
-        start = 0.0
-        for seconds, level in options.stages:
-            self._segments.append((start, seconds, previous, level))
-            start += seconds
-            previous = level
-        self._index = 0
-        self._count_before = 0.0
-        self._k = 0
-
-    def next(self) -> float | None:
-        target = self._k + 0.5
-        while self._index < len(self._segments):
-            start, seconds, rate_from, rate_to = self._segments[self._index]
-            in_segment = (rate_from + rate_to) / 2 * seconds
-            x = target - self._count_before
-            if in_segment > 0 and x <= in_segment:
-                # Solve rate_from * tau + slope / 2 * tau**2 = x for the first tau >= 0, in a
-                # form that stays exact when the slope is zero or the rate starts at zero.
-                half_slope = (rate_to - rate_from) / (2 * seconds)
-                tau = 2 * x / (rate_from + math.sqrt(max(0.0, rate_from**2 + 4 * half_slope * x)))
-                self._k += 1
-                return start + min(tau, seconds)
-            self._count_before += in_segment
-            self._index += 1
-        return None
 
 
 class Engine:
