@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import asyncpg
@@ -22,15 +22,18 @@ from litestar import Litestar
 from common.db import with_database
 from tests.conftest import PG_SERVER_URL
 
-# This suite gets databases of its own, so that it can run while other suites run (each
-# recreates its databases at session start). When another suite already imported a service
-# in this process, its engine is bound to the shared name, and we use that one.
+# This suite gets databases of its own, named after this process, so that it can run while
+# other suites, or another run of itself, run on the same server (each recreates its databases
+# at session start); they are dropped at session end. When another suite already imported a
+# service in this process, its engine is bound to the shared name, and we use that one.
+OWN_DATABASES: list[str] = []
 for _prefix, _package, _name in (
-    ("INV_", "inventory_svc", "autoforge_test_orders_inventory"),
-    ("ORD_", "orders_svc", "autoforge_test_orders_own"),
+    ("INV_", "inventory_svc", f"autoforge_test_orders_inventory_{os.getpid()}"),
+    ("ORD_", "orders_svc", f"autoforge_test_orders_own_{os.getpid()}"),
 ):
     if f"{_package}.db" not in sys.modules:
         os.environ[f"{_prefix}DATABASE_URL"] = with_database(PG_SERVER_URL, _name)
+        OWN_DATABASES.append(os.environ[f"{_prefix}DATABASE_URL"])
 
 from inventory_svc.app import create_app as create_inventory_app  # noqa: E402 - after the environment is set
 from inventory_svc.settings import InventorySettings  # noqa: E402 - after the environment is set
@@ -58,9 +61,21 @@ def order_body(*lines: tuple[str, int], email: str = "ana@example.com") -> dict[
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _databases() -> None:
+def _databases() -> Iterator[None]:
     prepare_database("INV_", app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf")
     prepare_database("ORD_", app_name="orders", piccolo_conf="orders_svc.piccolo_conf")
+    yield
+    for url in OWN_DATABASES:
+        asyncio.run(_drop(url))
+
+
+async def _drop(url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = await asyncpg.connect(with_database(url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def _truncate(url: str, *, keep: set[str]) -> None:
