@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from litestar import Litestar, Request, Response, get, post
+from litestar.response import Stream
 
 
 @get("/healthz", sync_to_thread=False)
@@ -54,5 +55,18 @@ def checkout(request: Request) -> Response[dict[str, str]]:
     return Response({"order": "placed"})
 
 
+@get("/chunked", sync_to_thread=False)
+def chunked() -> Stream:
+    # No Content-Length: the body arrives with chunked transfer encoding.
+    return Stream(iter([b'{"part": 1,', b' "part2": 2}']), media_type="application/json")
+
+
+@get("/close", sync_to_thread=False)
+def close() -> Response[dict[str, bool]]:
+    return Response({"closing": True}, headers={"Connection": "close"})
+
+
 def create_app() -> Litestar:
-    return Litestar([healthz, json_endpoint, slow, status, products, product, add_to_cart, checkout])
+    return Litestar(
+        [healthz, json_endpoint, slow, status, products, product, add_to_cart, checkout, chunked, close]
+    )
