@@ -1,4 +1,4 @@
-"""The built-in storefront scenario against real client_web, orders_svc and inventory_svc processes."""
+"""The built-in storefront and orders scenarios against real client_web, orders_svc and inventory_svc."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from tests.load.conftest import ORDERS_DB, REDIS_DB
 
 
 @pytest.fixture(name="storefront", scope="module")
-def fx_storefront(inventory_env: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(storefront URL, inventory URL) of the three deployables running as uvicorn processes."""
+def fx_storefront(inventory_env: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    """(storefront, inventory, orders) URLs of the three deployables running as uvicorn processes."""
     orders_url = with_database(database_url("ORD_"), ORDERS_DB)
     asyncio.run(ensure_database(orders_url, recreate=True))
     orders_env = {
@@ -37,13 +37,13 @@ def fx_storefront(inventory_env: dict[str, str]) -> Iterator[tuple[str, str]]:
             "WEB_REDIS_URL": redis_url_with_db(redis_url("WEB_"), REDIS_DB),
         }
         storefront = stack.enter_context(serve("client_web", env=web_env))
-        yield storefront, inventory
+        yield storefront, inventory, orders
 
 
 def test_storefront_journey_has_no_errors_when_run_against_the_real_deployables(
-    storefront: tuple[str, str], tmp_path: Path
+    storefront: tuple[str, str, str], tmp_path: Path
 ) -> None:
-    web, inventory = storefront
+    web, inventory, _ = storefront
     report_path = tmp_path / "report.json"
     argv = ["storefront", "--target", f"storefront={web}", "--target", f"inventory={inventory}"]
     # About 100 iterations: the 8% checkout task all but surely runs (0.92 ** 100 < 0.03%).
@@ -54,3 +54,17 @@ def test_storefront_journey_has_no_errors_when_run_against_the_real_deployables(
     assert {"browse", "vehicle-search", "product-page", "add-to-cart/post", "checkout/place"} <= ran
     assert all(step["errors"] == 0 for step in steps.values())
     assert steps["checkout/place"]["statuses"] == {"303": steps["checkout/place"]["requests"]}
+
+
+def test_orders_scenario_places_and_lists_orders_when_run_against_the_real_service(
+    storefront: tuple[str, str, str], tmp_path: Path
+) -> None:
+    _, inventory, orders = storefront
+    report_path = tmp_path / "report.json"
+    argv = ["orders", "--target", f"orders={orders}", "--target", f"inventory={inventory}"]
+    argv += ["--rate", "20", "--duration", "2s", "--json", str(report_path), "--quiet"]
+    assert main([*argv, "-t", "errors<1%"]) == 0
+    steps = json.loads(report_path.read_text())["steps"]
+    assert steps["list"]["statuses"] == {"200": steps["list"]["requests"]}
+    assert set(steps["place"]["statuses"]) <= {"201", "409"}
+    assert steps["place"]["statuses"].get("201", 0) > 0
