@@ -29,7 +29,8 @@ import pytest
 import yaml
 
 from common.db import ensure_database, migrate, with_database
-from tests.conftest import PG_SERVER_URL, redis_url
+from common.embedded import redis_url_with_db
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL
 from tests.grafana.dashboards import PROMETHEUS_UID, Query, queries, substitute
 from tests.helpers import serve
 from tests.k8s.manifests import find
@@ -45,10 +46,16 @@ from tests.prometheus.server import (
 pytestmark = pytest.mark.slow
 
 PODS = {"inventory-svc-7f9c6d5b8-k2m4x": "inventory-svc", "orders-svc-6b8d9f7c5-q8r2t": "orders-svc"}
-# Own databases, so this module never drops a database another test module is using.
+# Own databases (and Redis databases 8 and 9, which no other test uses), so this module never
+# drops or flushes what another test module is using.
 DATABASES = {"INV_": ("autoforge_test_panels_inventory", "inventory", "inventory_svc.piccolo_conf"),
              "ORD_": ("autoforge_test_panels_orders", "orders", "orders_svc.piccolo_conf")}  # fmt: skip
+INVENTORY_REDIS = redis_url_with_db(REDIS_SERVER_URL, 8)
+ORDERS_REDIS = redis_url_with_db(REDIS_SERVER_URL, 9)
 PROMETHEUS_QUERIES = queries(PROMETHEUS_UID)
+# Recorded per service: each has one series per service once both services' counters moved.
+PER_SERVICE_SERIES = ("service:http_requests:rate1m", "service:http_request_duration_seconds:p95_5m",
+                      "service:http_requests_error_ratio:rate5m")  # fmt: skip
 
 
 def prepare_database(prefix: str) -> str:
@@ -143,12 +150,15 @@ def fx_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus
     inventory_db = prepare_database("INV_")
     orders_db = prepare_database("ORD_")
     asyncio.run(add_warehouses(inventory_db))
-    inventory_env = {"INV_DATABASE_URL": inventory_db, "INV_REDIS_URL": redis_url("INV_")}
+    inventory_env = {
+        "INV_DATABASE_URL": inventory_db,
+        "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 8),
+    }
     cluster = FakeCluster(PODS)
     exporter = {"/metrics": cluster.kube_state_metrics, "/metrics/cadvisor": cluster.cadvisor}
     with (
         serve("inventory_svc", env=inventory_env, log_path=workdir / "inventory.log") as inventory,
-        serve("orders_svc", env={"ORD_DATABASE_URL": orders_db, "ORD_REDIS_URL": redis_url("ORD_"),
+        serve("orders_svc", env={"ORD_DATABASE_URL": orders_db, "ORD_REDIS_URL": ORDERS_REDIS,
                                  "ORD_INVENTORY_URL": inventory}, log_path=workdir / "orders.log") as orders,
         serve_text(exporter) as fake,
     ):  # fmt: skip
@@ -188,9 +198,12 @@ def fx_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus
             # Bounded: a panel still without data after this fails its own test below, by name.
             with contextlib.suppress(TimeoutError):
                 prom.wait_for(
-                    lambda: all(has_data(prom.query(substitute(q))) for q in PROMETHEUS_QUERIES),
+                    lambda: (
+                        all(has_data(prom.query(substitute(q))) for q in PROMETHEUS_QUERIES)
+                        and all(len(prom.query(series)) == 2 for series in PER_SERVICE_SERIES)
+                    ),
                     timeout_s=30,
-                    what="data for every panel",
+                    what="data for every panel, for both services",
                 )
             yield prom
 

@@ -26,9 +26,10 @@ from litestar.params import FromPath
 from loguru import logger
 
 from common.db import ensure_database, migrate, with_database
+from common.embedded import redis_url_with_db
 from common.logs import configure_logging
 from common.observability import observability_middleware
-from tests.conftest import PG_SERVER_URL, redis_url
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL
 from tests.grafana.dashboards import LOKI_UID, queries, substitute
 from tests.helpers import serve
 from tests.loki.logql import Entry, Evaluator, LogQLError, quantile
@@ -116,7 +117,8 @@ def fx_served_lines(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     asyncio.run(ensure_database(url, recreate=True))
     migrate(app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf", env={"INV_DATABASE_URL": url})
     log_path = tmp_path_factory.mktemp("logs") / "inventory.log"
-    env = {"INV_DATABASE_URL": url, "INV_REDIS_URL": redis_url("INV_")}
+    # Own PostgreSQL and Redis databases: nothing shared with tests/inventory_svc.
+    env = {"INV_DATABASE_URL": url, "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 7)}
     with (
         serve("inventory_svc", env=env, log_path=log_path) as base,
         httpx.Client(base_url=base, timeout=10) as client,
