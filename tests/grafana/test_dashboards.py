@@ -137,3 +137,18 @@ def test_prometheus_panels_read_only_contract_or_recorded_metrics_when_they_sele
         assert name.removesuffix("_bucket").removesuffix("_count") in CONTRACT, (
             f"{name} is not in docs/API.md"
         )
+
+
+# Grafana's built-in panel types and unit ids that these dashboards may use.
+PANEL_TYPES = {"timeseries", "stat", "logs", "table", "gauge", "bargauge", "text"}
+UNITS = {"short", "reqps", "ops", "s", "ms", "percentunit", "bytes", "cores"}
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda p: p.name)
+def test_panels_use_core_panel_types_and_units_when_rendered(path) -> None:
+    for panel in panels(load(path)):
+        assert panel["type"] in PANEL_TYPES, panel["title"]
+        assert panel["fieldConfig"]["defaults"].get("unit", "short") in UNITS, panel["title"]
+        # Logs panels show lines; everything else plots a metric query.
+        is_log_query = panel["targets"][0]["expr"].lstrip().startswith("{")
+        assert (panel["type"] == "logs") == is_log_query, panel["title"]
