@@ -14,9 +14,13 @@ from __future__ import annotations
 import os
 import random
 import resource
-import sys
+import shutil
+import socket
+import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -34,6 +38,7 @@ from serverless.vectorize_logs import DIRTY_KEY, DOCS_KEY, MINER_KEY, run_vector
 
 LINES = 1_000_000
 SPAN_S = 2 * 3600
+# Used only when no redis-server binary is installed.
 REDIS_URL = "redis://127.0.0.1:6379/9"
 ROUNDS = 3
 SERVICES = {
@@ -122,11 +127,38 @@ def generate(log_dir: Path) -> None:
             f.close()
 
 
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of our own on a free port: other benchmarks may share the machine's Redis databases."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        if not is_listening("127.0.0.1", 6379):
+            raise SystemExit("bench pipeline needs redis-server or Redis on 127.0.0.1:6379")
+        yield REDIS_URL
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if is_listening("127.0.0.1", port):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def main() -> int:
-    if not is_listening("127.0.0.1", 6379):
-        print("bench pipeline needs Redis on 127.0.0.1:6379", file=sys.stderr)
-        return 1
-    client = redis.Redis.from_url(REDIS_URL)
+    with private_redis() as url:
+        return run(url)
+
+
+def run(redis_url: str) -> int:
+    client = redis.Redis.from_url(redis_url)
     client.flushdb()
     with tempfile.TemporaryDirectory(prefix="autoforge-bench-pipeline-") as tmp:
         data = Path(tmp)
@@ -136,7 +168,7 @@ def main() -> int:
         generate_s = time.perf_counter() - t0
         size_mb = sum(p.stat().st_size for p in (data / "logs").iterdir()) / 1e6
         settings = PipelineSettings.from_env(
-            {"SLS_REDIS_URL": REDIS_URL, "SLS_DATA_DIR": str(data), "SLS_BACKLOG_THRESHOLD": "100000000"}
+            {"SLS_REDIS_URL": redis_url, "SLS_DATA_DIR": str(data), "SLS_BACKLOG_THRESHOLD": "100000000"}
         )
         ingest = run_ingest(settings)
         embedder = MiniLMEmbedder(batch_size=settings.embed_batch_size)
@@ -154,7 +186,7 @@ def main() -> int:
             t0 = time.perf_counter()
             embedder.embed(texts)
             raw_rounds.append(time.perf_counter() - t0)
-            if len(pipeline_rounds) < ROUNDS:
+            if states and len(pipeline_rounds) < ROUNDS:
                 client.sadd(DIRTY_KEY, *[s.id for s in states])
                 pipeline_rounds.append(run_vectorize(settings, embedder=embedder, event={"retention": False}))
     client.flushdb()
