@@ -40,4 +40,4 @@ def test_image_exposes_every_deployable_port_when_built() -> None:
 
 def test_build_context_leaves_out_local_state_when_ignored() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert {".git", ".venv", ".autoforge", "node_modules", "tests"} <= ignored
+    assert {".git", ".venv", ".autoforge", ".env", "node_modules", "tests"} <= ignored
