@@ -279,3 +279,42 @@ def test_hosted_model_is_refused_when_the_index_was_built_for_minilm(
     with pytest.raises(DimensionMismatch, match="llama-text-embed-v2"):
         run_vectorize(chosen)
     assert state.upsert_requests == 0
+
+
+def test_local_query_filters_by_service_level_and_time_when_asked(tmp_path: Path, embedder) -> None:
+    store = LocalVectorStore(tmp_path / "index.npz")
+    texts = ["orders database refused connection", "inventory cache miss", "orders request ok"]
+    meta = [
+        {"service": "orders", "levels": ["info", "error"], "first_seen": 100.0, "last_seen": 200.0},
+        {"service": "inventory", "levels": ["info"], "first_seen": 100.0, "last_seen": 200.0},
+        {"service": "orders", "levels": ["info"], "first_seen": 1000.0, "last_seen": 1100.0},
+    ]
+    vectors = embedder.embed(texts)
+    store.upsert([VectorDoc(f"d{i}", vectors[i], meta[i]) for i in range(3)])
+    query = embedder.embed(["database connection refused"])[0]
+    assert [m.id for m in store.query(query, top_k=3, where=QueryFilter(level="error"))] == ["d0"]
+    assert [m.id for m in store.query(query, top_k=3, where=QueryFilter(service="inventory"))] == ["d1"]
+    assert [m.id for m in store.query(query, top_k=3, where=QueryFilter(since=500, until=2000))] == ["d2"]
+    assert [m.id for m in store.query(query, top_k=3, where=QueryFilter(until=150))] == ["d0", "d1"]
+
+
+def test_vectorize_resumes_without_double_counting_when_redis_was_down(
+    settings, tmp_path: Path, embedder
+) -> None:
+    from tests.serverless.test_ingest import RedisServer
+
+    server = RedisServer(tmp_path / "redis")
+    try:
+        settings = msgspec.structs.replace(settings, redis_url=server.url)
+        write_lines(settings.log_dir / "orders.log", mixed_lines(window_start(), 40))
+        run_ingest(settings)
+        server.stop()
+        down = run_vectorize(settings, embedder=embedder)
+        server.start()
+        after = run_vectorize(settings, embedder=embedder)
+    finally:
+        server.stop()
+    assert down.outcome == "failed"
+    assert "redis unavailable" in down.errors[0]
+    assert (after.outcome, after.lines_read) == ("ok", 40)
+    assert sorted(m["count"] for m in local_store(settings).metadata) == [10, 30]
