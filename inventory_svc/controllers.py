@@ -7,7 +7,9 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from inventory_svc import services
@@ -79,11 +81,17 @@ class ProductController(Controller):
     ) -> ProductBatch:
         return await services.get_products_by_sku(sku)
 
-    @get("/{sku:str}", media_type="application/json", response_description="ProductRead (cached in Redis)")
-    async def detail(self, sku: FromPath[str], cache: NamedDependency[ProductCache]) -> Response[bytes]:
-        # The cached value is already the encoded body: no decode/encode on a hit.
+    @get(
+        "/{sku:str}",
+        media_type="application/json",
+        response_description="ProductRead (cached)",
+        responses={200: ResponseSpec(data_container=ProductRead, description="ProductRead (cached)")},
+    )
+    async def detail(self, sku: FromPath[str], cache: NamedDependency[ProductCache]) -> ASGIResponse:
+        # The cached value is already the encoded body: it goes out as is, without a decode,
+        # an encode or Litestar's response conversion.
         body = await services.get_product_json(sku, cache=cache)
-        return Response(body, media_type="application/json")
+        return ASGIResponse(body=body, media_type="application/json")
 
     @get("/{sku:str}/availability")
     async def availability(self, sku: FromPath[str]) -> list[StockLevelRead]:
