@@ -20,7 +20,7 @@ from tests.grafana.dashboards import (
     substitute,
 )
 from tests.k8s.manifests import find, pod_spec
-from tests.prometheus.test_rules import CONTRACT, KUBERNETES_PREFIXES, PROVIDED, RECORDING, metric_names
+from tests.prometheus.contract import unknown_metrics
 
 
 def test_datasources_have_fixed_uids_when_provisioned() -> None:
@@ -130,13 +130,7 @@ def test_logs_dashboard_reads_only_loki_when_opened() -> None:
 def test_prometheus_panels_read_only_contract_or_recorded_metrics_when_they_select_series(
     query: Query,
 ) -> None:
-    recorded = {rule["record"] for group in RECORDING["groups"] for rule in group["rules"]}
-    for name in metric_names(substitute(query)):
-        if name in recorded or name in PROVIDED or name.startswith(KUBERNETES_PREFIXES):
-            continue
-        assert name.removesuffix("_bucket").removesuffix("_count") in CONTRACT, (
-            f"{name} is not in docs/API.md"
-        )
+    assert not unknown_metrics(substitute(query)), "reads metrics docs/API.md does not define"
 
 
 # Grafana's built-in panel types and unit ids that these dashboards may use.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +23,22 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 UNPROBED = {"stress-inventory", "stress-orders"}
 
 Manifest = dict[str, Any]
+# Workload → (environment prefix, "module:Class" of the settings its process loads).
+SETTINGS = {
+    "inventory-svc": ("INV_", "inventory_svc.settings:InventorySettings"),
+    "orders-svc": ("ORD_", "orders_svc.settings:OrdersSettings"),
+    "client-web": ("WEB_", "client_web.settings:WebSettings"),
+    "admin-web": ("ADM_", "admin_web.settings:AdminSettings"),
+    "log-pipeline": ("SLS_", "serverless.settings:PipelineSettings"),
+    "db-migrate": ("INV_", "inventory_svc.settings:InventorySettings"),
+}
+
+
+def settings_fields(workload: str) -> tuple[str, set[str]]:
+    """The prefix and field names of the settings class `workload`'s process loads."""
+    prefix, target = SETTINGS[workload]
+    module, cls = target.split(":")
+    return prefix, {f.name for f in msgspec.structs.fields(getattr(importlib.import_module(module), cls))}
 
 
 def kubectl() -> str:

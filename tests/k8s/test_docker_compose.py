@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 
-import msgspec
 import pytest
 import yaml
 
 from common.platform import DEPLOYABLES
-from tests.k8s.manifests import ROOT
+from tests.k8s.manifests import ROOT, settings_fields
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
@@ -106,11 +104,7 @@ def test_secrets_have_no_defaults_when_interpolated() -> None:
 
 @pytest.mark.parametrize("deployable", DEPLOYABLES, ids=lambda d: d.name)
 def test_prefixed_variables_name_real_settings_fields_when_composed(deployable) -> None:
-    from tests.k8s.test_invariants import SETTINGS
-
-    prefix, target = SETTINGS[deployable.package.replace("_", "-")]
+    prefix, fields = settings_fields(deployable.package.replace("_", "-"))
     assert prefix == deployable.prefix
-    module, cls = target.split(":")
-    fields = {f.name for f in msgspec.structs.fields(getattr(importlib.import_module(module), cls))}
     names = {n.removeprefix(prefix).lower() for n in environment(deployable.name) if n.startswith(prefix)}
     assert names <= fields

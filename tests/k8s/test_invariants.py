@@ -9,6 +9,7 @@ import yaml
 
 from common.platform import DEPLOYABLES
 from tests.k8s.manifests import (
+    SETTINGS,
     UNPROBED,
     Manifest,
     built,
@@ -16,6 +17,7 @@ from tests.k8s.manifests import (
     containers,
     find,
     pod_spec,
+    settings_fields,
     workloads,
 )
 
@@ -284,26 +286,9 @@ def test_every_kubernetes_object_is_labelled_part_of_autoforge_when_built() -> N
         assert manifest["metadata"]["labels"]["app.kubernetes.io/part-of"] == "autoforge"
 
 
-SETTINGS = {
-    # workload → (environment prefix, "module:Class" of the settings it loads)
-    "inventory-svc": ("INV_", "inventory_svc.settings:InventorySettings"),
-    "orders-svc": ("ORD_", "orders_svc.settings:OrdersSettings"),
-    "client-web": ("WEB_", "client_web.settings:WebSettings"),
-    "admin-web": ("ADM_", "admin_web.settings:AdminSettings"),
-    "log-pipeline": ("SLS_", "serverless.settings:PipelineSettings"),
-    "db-migrate": ("INV_", "inventory_svc.settings:InventorySettings"),
-}
-
-
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_prefixed_variables_name_real_settings_fields_when_a_pod_starts(name: str) -> None:
-    import importlib
-
-    import msgspec
-
-    prefix, target = SETTINGS[name]
-    module, cls = target.split(":")
-    fields = {f.name for f in msgspec.structs.fields(getattr(importlib.import_module(module), cls))}
+    prefix, fields = settings_fields(name)
     workload = find("Deployment", name) or find("Job", name)
     (container,) = pod_spec(workload)["containers"]
     prefixed = [e["name"] for e in container["env"] if e["name"].startswith(prefix)]

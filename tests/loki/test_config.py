@@ -6,8 +6,7 @@ import re
 
 import yaml
 
-from tests.k8s.manifests import find, pod_spec
-from tests.loki.test_logql import ROOT
+from tests.k8s.manifests import ROOT, find, pod_spec
 
 LOKI = yaml.safe_load((ROOT / "loki" / "loki.yaml").read_text())
 ALLOY_K8S = (ROOT / "loki" / "config.alloy").read_text()
