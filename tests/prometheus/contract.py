@@ -22,7 +22,7 @@ PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "increase", "change
 
 def metric_names(expr: str) -> set[str]:
     """Series names an expression selects: identifiers minus strings, matchers, groupings and functions."""
-    stripped = re.sub(r'"[^"]*"|\{[^}]*\}|\b(by|without)\s*\([^)]*\)|\[[^\]]*\]', " ", expr)
+    stripped = re.sub(r'"[^"]*"|\{[^}]*\}|\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|\[[^\]]*\]', " ", expr)
     return set(re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", stripped)) - PROMQL_WORDS
 
 

@@ -80,3 +80,15 @@ def test_rules_read_only_contract_metrics_when_they_select_series() -> None:
                 assert not unknown_metrics(rule["expr"]), (
                     f"{rule['expr']!r} reads metrics docs/API.md does not define"
                 )
+
+
+def test_contract_check_flags_a_metric_when_docs_do_not_define_it() -> None:
+    # A control for the two contract tests above (rules) and in tests/grafana (panels).
+    expr = 'sum by (service) (rate(http_requests_total{status=~"5.."}[5m])) / on(service) orders_placed_total'
+    assert unknown_metrics(expr) == {"orders_placed_total"}
+    assert (
+        unknown_metrics(
+            "histogram_quantile(0.95, sum by (le) (rate(orders_inventory_call_seconds_bucket[1m])))"
+        )
+        == set()
+    )
