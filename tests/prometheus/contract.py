@@ -18,11 +18,15 @@ PROVIDED = {"up", "ALERTS"}
 KUBERNETES_PREFIXES = ("kube_", "container_")
 PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "increase", "changes", "histogram_quantile",
                 "max_over_time", "time", "vector", "or", "and", "unless", "on", "ignoring"}  # fmt: skip
+# Strings, label matchers, label lists of groupings and joins, and range selectors.
+IGNORED = re.compile(
+    r'"[^"]*"|\{[^}]*\}|\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|\[[^\]]*\]'
+)
 
 
 def metric_names(expr: str) -> set[str]:
     """Series names an expression selects: identifiers minus strings, matchers, groupings and functions."""
-    stripped = re.sub(r'"[^"]*"|\{[^}]*\}|\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|\[[^\]]*\]', " ", expr)
+    stripped = IGNORED.sub(" ", expr)
     return set(re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", stripped)) - PROMQL_WORDS
 
 
