@@ -106,12 +106,6 @@ def test_secret_reaches_the_function_from_the_environment_when_printed(printed: 
 
 
 def test_invoke_local_runs_the_handler_when_called_through_the_framework(settings, redis_client) -> None:
-    invoke_local = (ROOT / "node_modules/serverless/lib/plugins/aws/invoke-local/index.js").read_text()
-    if "python3.11" not in invoke_local:
-        pytest.skip(
-            "the pinned Serverless Framework predates python3.11 in `invoke local` (needs serverless>=3.x "
-            "with python3.11; package.json pins an older 3.x)"
-        )
     write_lines(
         settings.log_dir / "orders.log", [request_line(time.time(), "orders", status=200, route="/orders")]
     )
