@@ -66,3 +66,8 @@ def test_scenario_is_refused_when_a_template_names_missing_data(tmp_path) -> Non
     )
     with pytest.raises(ValueError, match="no data for"):
         read_scenario(str(path))
+
+
+def test_head_requests_are_refused_when_a_step_uses_them() -> None:
+    with pytest.raises(ValueError, match="HEAD"):
+        single_endpoint("http://127.0.0.1:1/", method="HEAD")
