@@ -48,7 +48,10 @@ lint: install ## Ruff and the import-linter contracts
 bench: install system-deps ## Measure throughput and latency; writes BENCHMARKS.md
 	$(PY) -m bench
 
+deploy: ## Apply k8s/ to the cluster of the current kubectl context
+	kubectl kustomize --load-restrictor LoadRestrictionsNone k8s | kubectl apply -f -
+
 clean: ## Remove local data (.autoforge) and test output
 	rm -rf .autoforge test-output
 
-.PHONY: help install system-deps run test lint bench clean
+.PHONY: help install system-deps run test lint bench deploy clean
