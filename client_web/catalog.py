@@ -28,8 +28,6 @@ SORTS = {
     "-price": "Price: high to low",
     "sku": "Part number",
 }
-# How often the product page asks for fresh stock figures.
-AVAILABILITY_REFRESH_S = 10
 
 
 class Memo(Generic[T]):
@@ -124,39 +122,55 @@ async def catalog(
 
 
 async def _product_context(
-    request: Request, inventory: Inventory, facets: NamedDependency[Facets], sku: str
+    request: Request, inventory: Inventory, facets: Facets, settings: WebSettings, sku: str
 ) -> dict[str, Any]:
     vehicle = shopper(request).vehicle
     product, warehouses = await asyncio.gather(inventory.product_or_none(sku), facets.warehouses.get())
     if product is None:
         raise NotFoundException(f"No part with number {sku}")
-    fits = await inventory.fits(product.sku, vehicle.as_tuple()) if vehicle else None
+    # The product detail may come from inventory's cache; stock figures must not.
+    stock, fits = await asyncio.gather(
+        inventory.availability(product.sku),
+        inventory.fits(product.sku, vehicle.as_tuple()) if vehicle else _none(),
+    )
     return {
         "product": product,
-        "stock": product.stock,
+        "stock": stock,
         "fits": fits,
         "warehouse_names": {w.code: w.name for w in warehouses},
-        "refresh_s": AVAILABILITY_REFRESH_S,
+        "refresh_s": settings.availability_refresh_s,
     }
+
+
+async def _none() -> None:
+    return None
 
 
 @get("/products/{sku:str}", name="product")
 async def product_page(
-    request: HTMXRequest, inventory: Inventory, facets: NamedDependency[Facets], sku: FromPath[str]
+    request: HTMXRequest,
+    inventory: Inventory,
+    facets: NamedDependency[Facets],
+    settings: NamedDependency[WebSettings],
+    sku: FromPath[str],
 ) -> HTMXBlockTemplate:
     """The product page: description, attributes, fitment, live availability, add to cart."""
-    context = await _product_context(request, inventory, facets, sku)
+    context = await _product_context(request, inventory, facets, settings, sku)
     return HTMXBlockTemplate(template_name="product.html.j2", context=context)
 
 
 @get("/products/{sku:str}/availability", name="availability")
 async def availability(
-    request: HTMXRequest, inventory: Inventory, facets: NamedDependency[Facets], sku: FromPath[str]
+    request: HTMXRequest,
+    inventory: Inventory,
+    facets: NamedDependency[Facets],
+    settings: NamedDependency[WebSettings],
+    sku: FromPath[str],
 ) -> HTMXBlockTemplate:
     """Fresh stock per warehouse: the `availability` block for htmx polling, else the whole page."""
     block = block_for(request, "availability")
     if block is None:
-        context = await _product_context(request, inventory, facets, sku)
+        context = await _product_context(request, inventory, facets, settings, sku)
     else:
         stock: list[StockLevelRead]
         stock, warehouses = await asyncio.gather(inventory.availability(sku), facets.warehouses.get())
@@ -173,7 +187,7 @@ async def availability(
             ),
             "stock": stock,
             "warehouse_names": {w.code: w.name for w in warehouses},
-            "refresh_s": AVAILABILITY_REFRESH_S,
+            "refresh_s": settings.availability_refresh_s,
         }
     return HTMXBlockTemplate(
         template_name="product.html.j2", block_name=block, context=context, headers=HTMX_HEADERS

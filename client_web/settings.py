@@ -24,6 +24,8 @@ class WebSettings(msgspec.Struct, frozen=True, kw_only=True):
     backend_timeout_s: float = 5.0
     # A live order stream ends after this long; the browser's EventSource reconnects.
     stream_max_s: float = 300.0
+    # How often the product page polls for fresh stock per warehouse.
+    availability_refresh_s: int = 10
     # Products per catalog page.
     page_size: int = 24
     # Where `npm ci` put htmx and Pico; "" means `node_modules` at the repository root.

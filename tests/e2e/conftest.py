@@ -124,6 +124,8 @@ def fx_storefront() -> Iterator[Storefront]:
             "WEB_INVENTORY_URL": backends.inventory_url,
             "WEB_ORDERS_URL": backends.orders_url,
             "WEB_REDIS_URL": redis_url("WEB_"),
+            # Product pages poll stock every second, so a test sees them refresh themselves.
+            "WEB_AVAILABILITY_REFRESH_S": "1",
         }
         with serve("client_web", env=env, log_path=logs / "client.log") as url:
             yield Storefront(url=url, backends=backends)

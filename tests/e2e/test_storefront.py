@@ -62,7 +62,15 @@ def test_shopper_buys_a_part_and_watches_the_order_update_live_when_it_is_confir
     results.get_by_role("link", name="Ceramic Front Brake Pads").click()
     page.wait_for_url("**/products/BRK-PAD-1001")
     expect(page.locator("#fitment-status")).to_contain_text("Fits your 2012 HONDA CIVIC")
-    expect(page.locator("#availability")).to_contain_text("East Coast DC")
+    availability = page.locator("#availability")
+    expect(availability).to_contain_text("East Coast DC")
+    # Stock arrives in the West warehouse: the availability table refreshes by itself.
+    west = availability.locator("tr", has_text="West Coast DC").locator("td").nth(1)
+    before = int(west.inner_text())
+    restock = {"warehouse": "WEST", "quantity": 7, "reason": "delivery", "actor": "e2e"}
+    response = httpx.post(f"{storefront.backends.inventory_url}/stock/BRK-PAD-1001/restocks", json=restock)
+    assert response.status_code in (200, 201), response.text
+    expect(west).to_have_text(str(before + 7))
     page.fill("#quantity", "2")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator("#cart-notice")).to_contain_text("Added 2")
