@@ -37,13 +37,26 @@ class ProductCache:
         self._local_ttl_s = local_ttl_s
         self._max_local = max_local
         self._local: dict[str, tuple[float, bytes]] = {}
-        # Bumped on every invalidation, so a read that started before a write cannot store
-        # what it read after the write dropped the entry.
-        self._generation = 0
+        # Bumped per SKU on every invalidation (and for all on `_epoch`), so a read that
+        # started before a write cannot store what it read after the write dropped the entry.
+        # One counter per SKU ever invalidated: bounded by the catalog's size.
+        self._epoch = 0
+        self._bumps: dict[str, int] = {}
+        # Pub/sub channels are server-wide; the database number keeps environments that share
+        # a Redis server (tests, local runs) from invalidating each other.
+        db = redis_cache.client.connection_pool.connection_kwargs.get("db", 0)
+        self._channel = f"{INVALIDATIONS_CHANNEL}:{db}"
         self.is_listening = False
+        # SKUs whose Redis entries could not be deleted yet (Redis was unreachable).
+        self._unsent: set[str] = set()
 
-    def generation(self) -> int:
-        return self._generation
+    def generation(self, sku: str) -> tuple[int, int]:
+        return self._epoch, self._bumps.get(sku, 0)
+
+    def _bump(self, skus: Iterable[str]) -> None:
+        for sku in skus:
+            self._bumps[sku] = self._bumps.get(sku, 0) + 1
+            self._local.pop(sku, None)
 
     async def get(self, sku: str) -> bytes | None:
         if self.is_listening:
@@ -55,9 +68,9 @@ class ProductCache:
             self._store_local(sku, value)
         return value
 
-    async def set(self, sku: str, body: bytes, *, generation: int) -> None:
-        """Store `body` unless an invalidation happened since `generation` was read."""
-        if generation != self._generation:
+    async def set(self, sku: str, body: bytes, *, generation: tuple[int, int]) -> None:
+        """Store `body` unless `sku` was invalidated since `generation` was read."""
+        if generation != self.generation(sku):
             return
         self._store_local(sku, body)
         await self.redis.set(product_key(sku), body, ttl_s=self.ttl_s)
@@ -67,12 +80,23 @@ class ProductCache:
         skus = sorted(set(skus))
         if not skus:
             return
-        self._generation += 1
-        for sku in skus:
-            self._local.pop(sku, None)
+        self._bump(skus)
+        self._unsent.update(skus)
+        await self._send_invalidations()
+
+    async def _send_invalidations(self) -> None:
+        """Delete and announce every SKU not yet invalidated in Redis; keep them if Redis fails.
+
+        Entries written before an outage survive it in Redis; the SKUs that changed meanwhile
+        are deleted as soon as Redis answers again (the listener retries them).
+        """
+        if not self._unsent:
+            return
+        skus = sorted(self._unsent)
         if await self.redis.delete(*(product_key(sku) for sku in skus)):
+            self._unsent.difference_update(skus)
             with contextlib.suppress(RedisError, OSError):
-                await self.redis.client.publish(INVALIDATIONS_CHANNEL, ",".join(skus))
+                await self.redis.client.publish(self._channel, ",".join(skus))
 
     def _store_local(self, sku: str, body: bytes) -> None:
         if not self.is_listening or self._local_ttl_s <= 0:
@@ -84,7 +108,7 @@ class ProductCache:
 
     def _switch_off_local(self) -> None:
         self.is_listening = False
-        self._generation += 1
+        self._epoch += 1
         self._local.clear()
 
     async def listen(self, stop: asyncio.Event, *, max_backoff_s: float = 5.0) -> None:
@@ -97,15 +121,16 @@ class ProductCache:
         while not stop.is_set():
             pubsub = self.redis.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(INVALIDATIONS_CHANNEL)
+                await pubsub.subscribe(self._channel)
+                await self._send_invalidations()
                 self.is_listening = True
                 backoff = 0.5
                 while not stop.is_set():
+                    if self._unsent:
+                        await self._send_invalidations()
                     message = await pubsub.get_message(timeout=0.2)
                     if message is not None:
-                        self._generation += 1
-                        for sku in message["data"].decode().split(","):
-                            self._local.pop(sku, None)
+                        self._bump(message["data"].decode().split(","))
             except (RedisError, OSError) as exc:
                 if self.is_listening:
                     logger.bind(error=type(exc).__name__).warning(

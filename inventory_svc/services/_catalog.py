@@ -205,12 +205,12 @@ async def get_products_by_sku(skus: list[str]) -> ProductBatch:
 
 async def get_product_json(sku: str, *, cache: ProductCache | None) -> bytes:
     """Return the ProductRead of `sku` as JSON bytes, from the cache when there, or raise UnknownSku."""
-    generation = 0
+    generation = (0, 0)
     if cache is not None:
         cached = await cache.get(sku)
         if cached is not None:
             return cached
-        generation = cache.generation()
+        generation = cache.generation(sku)
     async with connection() as conn:
         text = await conn.fetchval(_DETAIL_SQL, sku)
     if text is None:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 import pytest
+import redis.asyncio as redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from common.embedded import is_listening
 from inventory_svc.app import create_app
 from inventory_svc.settings import InventorySettings
 from tests.helpers import free_port
@@ -82,11 +87,9 @@ async def test_cached_detail_shows_new_stock_when_stock_changes(
     assert (east["on_hand"], east["reserved"]) == expected
 
 
-@pytest.fixture(name="own_redis")
-def fx_own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A Redis server of this test's own, so stopping it disturbs nothing else."""
+def start_redis(port: int, data_dir: Path) -> subprocess.Popen:
+    """Start a Redis server on `port` that keeps its snapshot in `data_dir`, and wait until it answers."""
     binary = shutil.which("redis-server") or str(Path(sys.prefix) / "bin" / "redis-server")
-    port = free_port()
     process = subprocess.Popen(
         [
             binary,
@@ -99,18 +102,23 @@ def fx_own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
             "--appendonly",
             "no",
             "--dir",
-            str(tmp_path),
+            str(data_dir),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        from common.embedded import is_listening
+    for _ in range(100):
+        if is_listening("127.0.0.1", port):
+            return process
+        time.sleep(0.05)
+    raise TimeoutError(f"redis-server on {port} did not start")
 
-        for _ in range(100):
-            if is_listening("127.0.0.1", port):
-                break
-            subprocess.run(["sleep", "0.05"], check=True)
+
+@pytest.fixture(name="own_redis")
+def fx_own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A Redis server of this test's own, so stopping it disturbs nothing else."""
+    process = start_redis(port := free_port(), tmp_path)
+    try:
         yield f"redis://127.0.0.1:{port}/0", process
     finally:
         if process.poll() is None:
@@ -169,3 +177,43 @@ async def test_other_process_drops_its_copy_when_a_product_changes_elsewhere(
                 break
             await asyncio.sleep(0.05)
         assert seen == "After"
+
+
+async def test_changes_made_while_redis_was_down_are_invalidated_when_it_is_back(
+    settings: InventorySettings, make_product: ProductFactory, tmp_path: Path
+) -> None:
+    port = free_port()
+    redis_process = start_redis(port, tmp_path)
+    await make_product(sku="PAD-1", price_cents=1000)
+    app = create_app(
+        msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{port}/0", local_cache_ttl_s=0)
+    )
+    try:
+        async with AsyncTestClient(app) as client:
+            assert (await detail(client))["price_cents"] == 1000
+            # Redis goes down keeping its data (the cached price 1000) on disk.
+            admin = redis.from_url(f"redis://127.0.0.1:{port}/0")
+            with contextlib.suppress(RedisConnectionError):
+                await admin.shutdown(save=True)
+            await admin.aclose()
+            redis_process.wait()
+            assert (await client.patch("/products/PAD-1", json={"price_cents": 2000})).status_code == 200
+            redis_process = start_redis(port, tmp_path)
+            # Once the cache is used again, it must not hand out the price from before the change.
+            for _ in range(100):
+                # /readyz pings through the app's own client (on the app's loop), which also
+                # replaces the connections the old server left dead in its pool.
+                reachable = (await client.get("/readyz")).json()["checks"]["cache"]["ok"]
+                if reachable and app.state.cache.is_available and app.state.product_cache.is_listening:
+                    break
+                await asyncio.sleep(0.1)
+            own = redis.from_url(f"redis://127.0.0.1:{port}/0")
+            try:
+                assert await own.exists("inventory:product:PAD-1") == 0
+            finally:
+                await own.aclose()
+            assert (await detail(client))["price_cents"] == 2000
+            assert (await detail(client))["price_cents"] == 2000
+    finally:
+        redis_process.kill()
+        redis_process.wait()
