@@ -63,6 +63,9 @@ class ProductCache:
             item = self._local.get(sku)
             if item is not None and item[0] > time.monotonic():
                 return item[1]
+        if sku in self._unsent:
+            # Redis may still hold what this SKU looked like before a change it missed.
+            return None
         value = await self.redis.get(product_key(sku))
         if value is not None:
             self._store_local(sku, value)
