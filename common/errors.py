@@ -37,7 +37,7 @@ class BadGateway(DomainError):
     status_code, code = 502, "bad_gateway"
 
 
-def problem(status: int, *, code: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+def problem(status: int, /, *, code: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
     """Return a JSON problem body: a stable `code`, a human `detail`, and any extra fields."""
     return Response({"code": code, "detail": detail, **extra}, status_code=status)
 

@@ -16,6 +16,15 @@ import msgspec
 from loguru import logger
 
 _encoder = msgspec.json.Encoder()
+_LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "SUCCESS": 25, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+
+
+class _FastSink:
+    """Where `log_request` writes: the stream, service and threshold of `configure_logging`."""
+
+    stream: TextIO | None = None
+    service: str = ""
+    threshold: int = 20
 
 
 def _json_sink(stream: TextIO, service: str):
@@ -53,10 +62,31 @@ def configure_logging(*, service: str, level: str = "INFO", stream: TextIO | Non
     """Install the JSON sink for `service` and route stdlib logging into it."""
     logger.remove()
     logger.add(_json_sink(stream or sys.stdout, service), level=level.upper(), enqueue=False)
+    _FastSink.stream, _FastSink.service = stream or sys.stdout, service
+    _FastSink.threshold = _LEVELS.get(level.upper(), 20)
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.WARNING, force=True)
     # Our per-request line replaces uvicorn's access log; httpx logs every call at INFO.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def log_request(level: str, fields: dict[str, Any]) -> None:
+    """Write the per-request line straight to the JSON sink.
+
+    The same line as `logger.bind(**fields).log(level, "request")`, for about a tenth of the
+    cost: loguru builds a full record (frame, thread, process) that the hot path never uses.
+    Falls back to loguru when `configure_logging` has not run (e.g. a bare test app).
+    """
+    stream = _FastSink.stream
+    if stream is None:
+        logger.bind(**fields).log(level, "request")
+        return
+    if _LEVELS[level] < _FastSink.threshold:
+        return
+    head = {"ts": now_iso(), "level": level.lower(), "service": _FastSink.service, "message": "request"}
+    line = head | fields
+    stream.write(_encoder.encode(line).decode() + "\n")
+    stream.flush()
 
 
 def now_iso() -> str:

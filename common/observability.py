@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from litestar import Controller, Response, get
-from loguru import logger
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -26,6 +25,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+
+from common.logs import log_request
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -95,14 +96,17 @@ def observability_middleware(service: str) -> Callable[[ASGIApp], ASGIApp]:
                 in_flight.dec()
                 HTTP_REQUESTS.labels(service=service, method=method, route=route, status=str(status)).inc()
                 HTTP_LATENCY.labels(service=service, method=method, route=route).observe(elapsed)
-                logger.bind(
-                    request_id=request_id,
-                    method=method,
-                    route=route,
-                    path=scope["path"],
-                    status=status,
-                    latency_ms=round(elapsed * 1000, 2),
-                ).log("ERROR" if status >= 500 else "INFO", "request")
+                log_request(
+                    "ERROR" if status >= 500 else "INFO",
+                    {
+                        "request_id": request_id,
+                        "method": method,
+                        "route": route,
+                        "path": scope["path"],
+                        "status": status,
+                        "latency_ms": round(elapsed * 1000, 2),
+                    },
+                )
                 current_request_id.reset(token)
 
         return middleware

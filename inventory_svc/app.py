@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import asyncpg
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -14,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from loguru import logger
 
 from common.cache import cache_lifespan
-from common.db import db_ready
+from common.db import db_ready, piccolo_pool
 from common.errors import EXCEPTION_HANDLERS
 from common.health import CheckResult, health_controller
 from common.logs import configure_logging
@@ -44,35 +43,6 @@ async def _stop(task: asyncio.Task[None], *, grace_s: float = 3.0, cancel: bool 
         await asyncio.wait({task}, timeout=grace_s)
     if task.done() and not task.cancelled() and task.exception() is not None:
         logger.opt(exception=task.exception()).error("background task failed")
-
-
-async def _keep_session(_: asyncpg.Connection) -> None:
-    """Pool reset hook that sends nothing.
-
-    asyncpg still rolls back an open transaction on release; beyond that our queries leave no
-    session state (no SET, LISTEN or session-level advisory locks), so the default reset's
-    extra round trip on every release would be pure cost on the hot paths.
-    """
-
-
-def database_pool(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """Lifespan hook: the engine's pool on the app's loop (off in tests, STYLE §4.1).
-
-    Like `common.db.piccolo_pool`, plus the cheaper reset hook above.
-    """
-
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        if not settings.db_pool:
-            yield
-            return
-        await DB.start_connection_pool(min_size=2, max_size=settings.pool_max_size, reset=_keep_session)
-        try:
-            yield
-        finally:
-            await DB.close_connection_pool()
-
-    return lifespan
 
 
 def product_cache(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -142,7 +112,7 @@ def create_app(settings: InventorySettings | None = None) -> Litestar:
             health_controller([db_ready(DB), cache_check]),
         ],
         lifespan=[
-            database_pool(settings),
+            piccolo_pool(DB, enabled=settings.db_pool, min_size=2, max_size=settings.pool_max_size),
             cache_lifespan(settings.redis_url, service="inventory"),
             product_cache(settings),
             sweeper(settings),
@@ -155,6 +125,8 @@ def create_app(settings: InventorySettings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Auto-Forge inventory", version="1.0.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
+        # Logging is common's JSON sink; Litestar's own config would add a second, plain-text one.
+        logging_config=None,
         debug=settings.debug,
     )
     return app
