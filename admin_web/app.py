@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.plugins import InitPlugin
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from loguru import logger
@@ -76,6 +78,20 @@ def redis_check(redis: Redis):
 
     check.check_name = "redis"  # type: ignore[attr-defined]
     return check
+
+
+class CloseAfterChannels(InitPlugin):
+    """Close the pub/sub Redis client after ChannelsPlugin has stopped using it (listed after it)."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.on_shutdown.append(self._close)
+        return app_config
+
+    async def _close(self) -> None:
+        await self.client.aclose()
 
 
 def create_app(settings: AdminSettings | None = None) -> Litestar:
@@ -151,12 +167,12 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
             InventoryController,
             OrderController,
             *static,
-            MetricsController,
-            health,
+            # Probes and scrapes are open, as on every service.
+            Router(path="/", route_handlers=[MetricsController, health], opt=guards.PUBLIC),
         ],
         guards=[guards.require_role],
         lifespan=[piccolo_pool(DB, enabled=settings.db_pool), admin_state],
-        plugins=[channels, HTMXPlugin()],
+        plugins=[channels, CloseAfterChannels(pubsub_redis), HTMXPlugin()],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(
             secret=settings.csrf_secret or secrets.token_hex(32),

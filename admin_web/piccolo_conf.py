@@ -1,5 +1,12 @@
-"""Piccolo configuration for the admin database (used by `piccolo migrations`)."""
+"""Piccolo CLI configuration.
+
+Usage: `PICCOLO_CONF=admin_web.piccolo_conf piccolo migrations forwards admin`.
+"""
 
 from piccolo.conf.apps import AppRegistry
 
+from admin_web.db import DB
+
 APP_REGISTRY = AppRegistry(apps=["admin_web.piccolo_app"])
+
+__all__ = ("APP_REGISTRY", "DB")

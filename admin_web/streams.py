@@ -97,17 +97,29 @@ async def dashboard_events(
 
 
 async def with_keepalive(
-    source: AsyncIterator[ServerSentEventMessage], *, every_s: float
+    source: AsyncIterator[ServerSentEventMessage], *, every_s: float, max_s: float | None = None
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """Yield from `source`, and a comment whenever it has been silent for `every_s` seconds."""
+    """Yield from `source`, and a comment whenever it has been silent for `every_s` seconds.
+
+    With `max_s`, the stream ends after that long; the browser's EventSource reconnects (the
+    `retry` sent in the greeting) and is greeted with a fresh snapshot, so a stream is bounded
+    and a replica can be drained without stranding anyone.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = None if max_s is None else loop.time() + max_s
     iterator = aiter(source)
     pending: asyncio.Future | None = None
     try:
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=every_s)
+            wait_s = every_s if deadline is None else min(every_s, deadline - loop.time())
+            if wait_s <= 0:
+                return
+            done, _ = await asyncio.wait({pending}, timeout=wait_s)
             if not done:
+                if deadline is not None and loop.time() >= deadline:
+                    return
                 yield ServerSentEventMessage(comment="keep-alive")
                 continue
             pending = None

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from admin_web import auth, guards
@@ -45,7 +45,7 @@ def _safe_next(value: str) -> str:
 
 class AccountController(Controller):
     @get("/login", opt=guards.PUBLIC)
-    async def login_page(self, request: Request, next_url: str = "/") -> Template:
+    async def login_page(self, request: Request, next_url: FromQuery[str] = "/") -> Template:
         return page("login.html.j2", request, next_url=_safe_next(next_url), email="")
 
     @post("/login", opt=guards.PUBLIC)
@@ -108,7 +108,7 @@ class UserController(Controller):
 
     @post("/{user_id:int}")
     async def update_user(
-        self, request: Request, user_id: int, data: Annotated[UserPatchForm, Form]
+        self, request: Request, user_id: FromPath[int], data: Annotated[UserPatchForm, Form]
     ) -> Redirect:
         if data.role and data.role not in AdminUser.Role.__members__:
             return back("/users", problem="unknown role")

@@ -8,6 +8,7 @@ import msgspec
 from jinja2_fragments import render_block
 from litestar import Controller, Request, get
 from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from admin_web import events, guards, poller
@@ -37,13 +38,13 @@ class DashboardController(Controller):
         return page("dashboard.html.j2", request, active="dashboard", snapshot=await _latest(request))
 
     @get("/alerts")
-    async def alerts(self, request: Request, renderer: DashboardRenderer) -> Template:
+    async def alerts(self, request: Request, renderer: NamedDependency[DashboardRenderer]) -> Template:
         return self._live_panel(
             request, renderer, await _latest(request), events.ALERTS_PANEL, "Alerts", "alerts"
         )
 
     @get("/inventory/low-stock")
-    async def low_stock(self, request: Request, renderer: DashboardRenderer) -> Template:
+    async def low_stock(self, request: Request, renderer: NamedDependency[DashboardRenderer]) -> Template:
         snapshot = await _latest(request)
         return self._live_panel(request, renderer, snapshot, events.LOW_STOCK_PANEL, "Low stock", "low-stock")
 
@@ -54,10 +55,14 @@ class DashboardController(Controller):
 
     @get("/dashboard/stream")
     async def stream(
-        self, request: Request, channels: ChannelsPlugin, renderer: DashboardRenderer
+        self,
+        request: Request,
+        channels: NamedDependency[ChannelsPlugin],
+        renderer: NamedDependency[DashboardRenderer],
     ) -> ServerSentEvent:
         redis = request.app.state.redis
         last_event_id = _last_event_id(request)
+        max_s = request.app.state.settings.stream_max_s
 
         async def source() -> AsyncIterator[ServerSentEventMessage]:
             SSE_CLIENTS.inc()
@@ -70,7 +75,7 @@ class DashboardController(Controller):
                         subscriber.iter_events(), latest=latest, history=history, render=renderer,
                         last_event_id=last_event_id,
                     )  # fmt: skip
-                    async for message in with_keepalive(stream, every_s=KEEPALIVE_S):
+                    async for message in with_keepalive(stream, every_s=KEEPALIVE_S, max_s=max_s):
                         yield message
             finally:
                 SSE_CLIENTS.dec()

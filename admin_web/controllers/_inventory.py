@@ -8,9 +8,10 @@ from typing import Annotated
 import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -49,8 +50,13 @@ class InventoryController(Controller):
     opt = guards.viewer()
 
     @get()
-    async def search(self, request: HTMXRequest, inventory: InventoryClient, q: str = "",
-                     cursor: str | None = None) -> Template:  # fmt: skip
+    async def search(
+        self,
+        request: HTMXRequest,
+        inventory: NamedDependency[InventoryClient],
+        q: FromQuery[str] = "",
+        cursor: FromQuery[str | None] = None,
+    ) -> Template:
         products, problem = None, ""
         try:
             products = await inventory.search_products(q=q.strip()[:100], limit=25, cursor=cursor)
@@ -66,7 +72,9 @@ class InventoryController(Controller):
         return page("inventory.html.j2", request, active="inventory", **context)
 
     @get("/{sku:str}")
-    async def product(self, request: Request, inventory: InventoryClient, sku: str) -> Template:
+    async def product(
+        self, request: Request, inventory: NamedDependency[InventoryClient], sku: FromPath[str]
+    ) -> Template:
         try:
             product, movements, warehouses = await asyncio.gather(
                 inventory.get_product(sku),
@@ -85,8 +93,13 @@ class InventoryController(Controller):
         )  # fmt: skip
 
     @post("/{sku:str}/restocks", opt=guards.operator())
-    async def restock(self, request: Request, inventory: InventoryClient, sku: str,
-                      data: Annotated[RestockForm, Form]) -> Redirect:  # fmt: skip
+    async def restock(
+        self,
+        request: Request,
+        inventory: NamedDependency[InventoryClient],
+        sku: FromPath[str],
+        data: Annotated[RestockForm, Form],
+    ) -> Redirect:
         here = f"/inventory/{sku}"
         quantity, reason = _int(data.quantity), _reason(data.reason)
         if quantity is None or quantity <= 0:
@@ -106,8 +119,13 @@ class InventoryController(Controller):
         return back(here, notice=f"restocked {quantity} x {sku} at {data.warehouse}")
 
     @post("/{sku:str}/adjustments", opt=guards.operator())
-    async def adjust(self, request: Request, inventory: InventoryClient, sku: str,
-                     data: Annotated[AdjustForm, Form]) -> Redirect:  # fmt: skip
+    async def adjust(
+        self,
+        request: Request,
+        inventory: NamedDependency[InventoryClient],
+        sku: FromPath[str],
+        data: Annotated[AdjustForm, Form],
+    ) -> Redirect:
         here = f"/inventory/{sku}"
         delta, reason = _int(data.delta), _reason(data.reason)
         if not delta:

@@ -10,9 +10,10 @@ from uuid import UUID
 import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -49,9 +50,15 @@ class OrderController(Controller):
 
     @get()
     async def list_orders(
-        self, request: HTMXRequest, orders: OrdersClient, status: str = "", customer: str = "",
-        created_from: str = "", created_to: str = "", cursor: str | None = None,
-    ) -> Template:  # fmt: skip
+        self,
+        request: HTMXRequest,
+        orders: NamedDependency[OrdersClient],
+        status: FromQuery[str] = "",
+        customer: FromQuery[str] = "",
+        created_from: FromQuery[str] = "",
+        created_to: FromQuery[str] = "",
+        cursor: FromQuery[str | None] = None,
+    ) -> Template:
         status = status if status in STATUSES else ""
         filters = {"status": status, "customer": customer[:254], "created_from": created_from[:10],
                    "created_to": created_to[:10]}  # fmt: skip
@@ -71,7 +78,9 @@ class OrderController(Controller):
         return page("orders.html.j2", request, active="orders", **context)
 
     @get("/{order_id:uuid}")
-    async def order(self, request: Request, orders: OrdersClient, order_id: UUID) -> Template:
+    async def order(
+        self, request: Request, orders: NamedDependency[OrdersClient], order_id: FromPath[UUID]
+    ) -> Template:
         try:
             order, history = await asyncio.gather(
                 orders.get_order(str(order_id)), orders.get_history(str(order_id))
@@ -89,8 +98,13 @@ class OrderController(Controller):
         )  # fmt: skip
 
     @post("/{order_id:uuid}/transitions", opt=guards.operator())
-    async def transition(self, request: Request, orders: OrdersClient, order_id: UUID,
-                         data: Annotated[TransitionForm, Form]) -> Redirect:  # fmt: skip
+    async def transition(
+        self,
+        request: Request,
+        orders: NamedDependency[OrdersClient],
+        order_id: FromPath[UUID],
+        data: Annotated[TransitionForm, Form],
+    ) -> Redirect:
         here = f"/orders/{order_id}"
         if data.to not in STATUSES or data.to == "cancelled":
             return back(here, problem="choose one of the offered transitions")
@@ -104,8 +118,13 @@ class OrderController(Controller):
         return back(here, notice=f"order is now {order.status}")
 
     @post("/{order_id:uuid}/cancellation", opt=guards.operator())
-    async def cancel(self, request: Request, orders: OrdersClient, order_id: UUID,
-                     data: Annotated[CancelForm, Form]) -> Redirect:  # fmt: skip
+    async def cancel(
+        self,
+        request: Request,
+        orders: NamedDependency[OrdersClient],
+        order_id: FromPath[UUID],
+        data: Annotated[CancelForm, Form],
+    ) -> Redirect:
         here = f"/orders/{order_id}"
         reason = " ".join(data.reason.split())[:200]
         if len(reason) < 3:
