@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -523,7 +524,11 @@ def report(f: dict[str, Any], *, elapsed_s: float) -> str:
     fit_rate = len(fit_open["statuses"]) / fit_open["elapsed_s"]
     closed = f["orders_closed"]
     closed_rate = len(closed["statuses"]) / closed["elapsed_s"]
-    fit_bad = sum(1 for code in fit_open["statuses"] if code != 200)
+    # Status 0 is a connection the client could not use (reset, timed out).
+    fit_bad = (
+        ", ".join(f"{n} of status {code}" for code, n in Counter(fit_open["statuses"]).items() if code != 200)
+        or "0"
+    )
     rows = [
         ["bare Litestar JSON (`GET /json`)", f"{bare['rps']:.0f}", f"{fmt(bare['p50'])} / {fmt(bare['p99'])}",
          "the ceiling"],
