@@ -113,3 +113,27 @@ def fx_make_user() -> MakeUser:
         return email
 
     return make
+
+
+@pytest.fixture(name="backends", scope="session")
+def fx_backends():
+    """The real inventory and orders services as processes, with the storefront tests' small catalog."""
+    from tests.client_web.support import running_backends
+
+    with running_backends("admin") as backends:
+        yield backends
+
+
+def admin_env(backends, **extra: str) -> dict[str, str]:
+    """Environment for a real admin_web process watching the real backends."""
+    return {
+        "ADM_INVENTORY_URL": backends.inventory_url,
+        "ADM_ORDERS_URL": backends.orders_url,
+        "ADM_CLIENT_URL": DEAD_URL,
+        "ADM_SERVICES": f"inventory={backends.inventory_url},orders={backends.orders_url}",
+        "ADM_ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ADM_POLL_INTERVAL_S": "0.5",
+        "ADM_CSRF_SECRET": "test-csrf-secret",
+        **extra,
+    }

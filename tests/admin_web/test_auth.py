@@ -24,7 +24,8 @@ async def test_generated_first_admin_password_goes_to_a_private_file_not_the_log
     from admin_web.app import announce_first_admin
 
     generated = await auth.ensure_first_admin(email="first@example.test", password="")
-    assert generated and len(generated) >= 16
+    assert generated
+    assert len(generated) >= 16
     path = announce_first_admin(email="first@example.test", password=generated, data_dir=tmp_path)
     assert path.read_text().split() == ["first@example.test", generated]
     assert path.stat().st_mode & 0o777 == 0o600
