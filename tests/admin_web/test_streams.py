@@ -59,8 +59,8 @@ async def test_reconnect_skips_what_the_browser_has_when_last_event_id_is_curren
 
 async def test_older_snapshots_are_dropped_when_they_arrive_late() -> None:
     render = DashboardRenderer(make_environment())
-    sent = [e async for e in dashboard_events(one_by_one([snapshot(5), snapshot(4), snapshot(6)]), latest=None,
-                                              history=[], render=render)]  # fmt: skip
+    source = one_by_one([snapshot(5), snapshot(4), snapshot(6)])
+    sent = [e async for e in dashboard_events(source, latest=None, history=[], render=render)]
     assert [e.id for e in sent[1:] if e.event == events.CHART_POINT] == ["5", "6"]
 
 
