@@ -279,13 +279,23 @@ class RawHttp:
         if body:
             head += "Content-Type: application/json\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items()) + "\r\n"
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-            self.opened.append(writer)
+        payload = head.encode() + body
+        # A kept-alive connection the server has closed meanwhile (uvicorn's keep-alive timeout)
+        # fails on first use: like any HTTP client, retry once on a fresh one. Safe here: GETs,
+        # and POST /orders carries an Idempotency-Key.
+        while self.idle:
+            status = await self._exchange(*self.idle.pop(), payload)
+            if status:
+                return status
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        self.opened.append(writer)
+        return await self._exchange(reader, writer, payload)
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes
+    ) -> int:
         try:
-            writer.write(head.encode() + body)
+            writer.write(payload)
             response_head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
             length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", response_head)
             await reader.readexactly(int(length[1]) if length else 0)
