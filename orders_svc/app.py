@@ -5,14 +5,13 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import asyncpg
 import httpx
 from litestar import Litestar
 from litestar.di import Provide
 from loguru import logger
 
 from common.cache import Cache
-from common.db import db_ready
+from common.db import db_ready, piccolo_pool
 from common.errors import EXCEPTION_HANDLERS
 from common.health import CheckResult, health_controller
 from common.logs import configure_logging
@@ -38,32 +37,6 @@ async def _repeat(name: str, step: Callable[[], Awaitable[int | None]], *, inter
             await asyncio.sleep(max(interval_s, WORKER_ERROR_BACKOFF_S))
             continue
         await asyncio.sleep(0 if busy is True else interval_s)
-
-
-async def _keep_session(_: asyncpg.Connection) -> None:
-    """Skip asyncpg's per-release session reset (`RESET ALL; UNLISTEN *; ...`).
-
-    Every Piccolo query takes a pooled connection and gives it back, so the default reset is one
-    more round trip per query. Orders never changes session state (no SET, LISTEN or
-    session-level advisory locks), and asyncpg still rolls back any open transaction on release.
-    """
-
-
-def db_pool(settings: OrdersSettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """Lifespan hook: the orders database pool, opened on the app's loop, closed on shutdown."""
-
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        if not settings.db_pool:
-            yield
-            return
-        await DB.start_connection_pool(min_size=2, max_size=settings.db_pool_size, reset=_keep_session)
-        try:
-            yield
-        finally:
-            await DB.close_connection_pool()
-
-    return lifespan
 
 
 def workers(settings: OrdersSettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -126,7 +99,7 @@ def create_app(
     app = Litestar(
         route_handlers=[OrderController, MetricsController, health_controller([db_ready(DB), cache_ready])],
         lifespan=[
-            db_pool(settings),
+            piccolo_pool(DB, enabled=settings.db_pool, min_size=2, max_size=settings.db_pool_size),
             cache,
             inventory_lifespan(
                 base_url=settings.inventory_url,
@@ -144,6 +117,8 @@ def create_app(
         middleware=[observability_middleware("orders")],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        # Logging is common's JSON sink; Litestar's own config would add a second, plain-text one.
+        logging_config=None,
         debug=settings.debug,
     )
     return app
