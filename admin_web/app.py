@@ -23,7 +23,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from loguru import logger
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from admin_web import auth, events, guards, poller
@@ -101,7 +101,13 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
     renderer = DashboardRenderer(env)
     # One client for pub/sub, one for everything else; neither connects before first use.
     pubsub_redis = Redis.from_url(settings.redis_url)
-    redis = Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
+    # A blocking pool: a burst of browsers (re)connecting waits briefly for a connection
+    # instead of failing with "too many connections", and Redis sees a bounded number.
+    redis = Redis(
+        connection_pool=BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=64, timeout=5, socket_timeout=3, socket_connect_timeout=3
+        )
+    )
     channels = ChannelsPlugin(
         backend=RedisChannelsPubSubBackend(redis=pubsub_redis),
         channels=[events.DASHBOARD_CHANNEL],
