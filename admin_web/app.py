@@ -108,9 +108,15 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
             settings.redis_url, max_connections=64, timeout=5, socket_timeout=3, socket_connect_timeout=3
         )
     )
+    keys = poller.Keys(settings.redis_prefix)
+    channel = (
+        events.DASHBOARD_CHANNEL
+        if settings.redis_prefix == "adm"
+        else f"{events.DASHBOARD_CHANNEL}.{settings.redis_prefix}"
+    )
     channels = ChannelsPlugin(
         backend=RedisChannelsPubSubBackend(redis=pubsub_redis),
-        channels=[events.DASHBOARD_CHANNEL],
+        channels=[channel],
         # A slow browser drops old snapshots, never holds memory for them.
         subscriber_max_backlog=5,
         subscriber_backlog_strategy="dropleft",
@@ -120,9 +126,14 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
     async def admin_state(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.redis = redis
-        app.state.sessions = auth.Sessions(redis, ttl_s=settings.session_ttl_s)
+        app.state.redis_keys = keys
+        app.state.dashboard_channel = channel
+        app.state.sessions = auth.Sessions(redis, ttl_s=settings.session_ttl_s, prefix=settings.redis_prefix)
         app.state.throttle = auth.Throttle(
-            redis, max_failures=settings.login_max_failures, window_s=settings.login_window_s
+            redis,
+            max_failures=settings.login_max_failures,
+            window_s=settings.login_window_s,
+            prefix=settings.redis_prefix,
         )
         app.state.inventory = InventoryClient(settings.inventory_url)
         app.state.orders = OrdersClient(settings.orders_url)
@@ -137,9 +148,10 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
             source=source,
             redis=redis,
             inventory=app.state.inventory,
-            publish=lambda raw: channels.wait_published(raw, [events.DASHBOARD_CHANNEL]),
+            publish=lambda raw: channels.wait_published(raw, [channel]),
             interval_s=settings.poll_interval_s,
             lock_ttl_s=settings.poller_lock_ttl_s,
+            keys=keys,
         )
         try:
             async with poller.running(app.state.poller):

@@ -139,13 +139,17 @@ async def ensure_first_admin(*, email: str, password: str, name: str = "Administ
 class Throttle:
     """Count failed logins per email and per client address in Redis, atomically."""
 
-    def __init__(self, redis: Redis, *, max_failures: int, window_s: int) -> None:
+    def __init__(self, redis: Redis, *, max_failures: int, window_s: int, prefix: str = "adm") -> None:
         self.redis = redis
+        self.prefix = prefix
         self.max_failures = max_failures
         self.window_s = window_s
 
     def _keys(self, *, email: str, client: str) -> list[str]:
-        return [f"adm:login:email:{_digest(email)}", f"adm:login:client:{_digest(client)}"]
+        return [
+            f"{self.prefix}:login:email:{_digest(email)}",
+            f"{self.prefix}:login:client:{_digest(client)}",
+        ]
 
     async def take_slot(self, *, email: str, client: str) -> None:
         """Count this attempt; refuse it when either counter is past the limit.
@@ -197,13 +201,13 @@ async def authenticate(email: str, *, password: str, client: str, throttle: Thro
 class Sessions:
     """Server-side sessions in Redis; the browser only holds an opaque random token."""
 
-    def __init__(self, redis: Redis, *, ttl_s: int) -> None:
+    def __init__(self, redis: Redis, *, ttl_s: int, prefix: str = "adm") -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        self.prefix = prefix
 
-    @staticmethod
-    def _key(token: str) -> str:
-        return f"adm:session:{_digest(token)}"
+    def _key(self, token: str) -> str:
+        return f"{self.prefix}:session:{_digest(token)}"
 
     async def create(self, user: UserRead) -> str:
         token = secrets.token_urlsafe(32)

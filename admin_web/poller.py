@@ -26,10 +26,17 @@ from admin_web.metrics import POLLS
 from admin_web.schemas import ChartPoint, Snapshot
 from admin_web.sources import MetricSource
 
-LOCK_KEY = "adm:dashboard:poller"
-SEQ_KEY = "adm:dashboard:seq"
-LATEST_KEY = "adm:dashboard:latest"
-HISTORY_KEY = "adm:dashboard:history"
+
+class Keys:
+    """Redis keys of one admin deployment (replicas share a prefix; separate deployments do not)."""
+
+    def __init__(self, prefix: str = "adm") -> None:
+        self.lock = f"{prefix}:dashboard:poller"
+        self.seq = f"{prefix}:dashboard:seq"
+        self.latest = f"{prefix}:dashboard:latest"
+        self.history = f"{prefix}:dashboard:history"
+
+
 HISTORY_WINDOW_S = 15 * 60
 
 _RENEW = (
@@ -67,7 +74,9 @@ class Poller:
         publish: Publish,
         interval_s: float,
         lock_ttl_s: float,
+        keys: Keys | None = None,
     ) -> None:
+        self.keys = keys or Keys()
         self.source = source
         self.redis = redis
         self.inventory = inventory
@@ -79,18 +88,20 @@ class Poller:
 
     async def hold_lock(self) -> bool:
         """Take the poller lock, or renew it when this replica already holds it."""
-        if await self.redis.set(LOCK_KEY, self.token, nx=True, px=self.lock_ttl_ms):
+        if await self.redis.set(self.keys.lock, self.token, nx=True, px=self.lock_ttl_ms):
             self.is_leader = True
         else:
-            self.is_leader = bool(await self.redis.eval(_RENEW, 1, LOCK_KEY, self.token, self.lock_ttl_ms))
+            self.is_leader = bool(
+                await self.redis.eval(_RENEW, 1, self.keys.lock, self.token, self.lock_ttl_ms)
+            )
         return self.is_leader
 
     async def release_lock(self) -> None:
-        await self.redis.eval(_RELEASE, 1, LOCK_KEY, self.token)
+        await self.redis.eval(_RELEASE, 1, self.keys.lock, self.token)
 
     async def take_snapshot(self) -> Snapshot:
         reading, low_stock = await asyncio.gather(self.source.read(), self._low_stock())
-        seq = int(await self.redis.incr(SEQ_KEY))
+        seq = int(await self.redis.incr(self.keys.seq))
         return Snapshot(
             seq=seq,
             at=time.time(),
@@ -110,9 +121,9 @@ class Poller:
         point = msgspec.json.encode(chart_point(snapshot))
         keep = int(HISTORY_WINDOW_S / self.interval_s)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(LATEST_KEY, raw, ex=max(60, int(self.interval_s * 10)))
-            pipe.rpush(HISTORY_KEY, point)
-            pipe.ltrim(HISTORY_KEY, -keep, -1)
+            pipe.set(self.keys.latest, raw, ex=max(60, int(self.interval_s * 10)))
+            pipe.rpush(self.keys.history, point)
+            pipe.ltrim(self.keys.history, -keep, -1)
             await pipe.execute()
         await self.publish(raw)
 
@@ -139,12 +150,12 @@ class Poller:
                 next_at = time.monotonic()  # fell behind (slow source): skip, never burst
 
 
-async def latest_snapshot(redis: Redis) -> bytes | None:
-    return await redis.get(LATEST_KEY)
+async def latest_snapshot(redis: Redis, keys: Keys) -> bytes | None:
+    return await redis.get(keys.latest)
 
 
-async def chart_history(redis: Redis) -> list[bytes]:
-    return await redis.lrange(HISTORY_KEY, 0, -1)
+async def chart_history(redis: Redis, keys: Keys) -> list[bytes]:
+    return await redis.lrange(keys.history, 0, -1)
 
 
 @asynccontextmanager

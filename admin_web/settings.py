@@ -33,6 +33,8 @@ class AdminSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     login_max_failures: int = 5
     login_window_s: int = 900
     poll_interval_s: float = 2.0
+    # Namespace of this deployment's Redis keys and dashboard channel; replicas share it.
+    redis_prefix: str = "adm"
     # An SSE stream ends after this long; the browser reconnects and gets a fresh snapshot.
     stream_max_s: float = 600.0
     # How long one poller holds the Redis lock without renewing it.

@@ -21,7 +21,7 @@ KEEPALIVE_S = 15.0
 
 
 async def _latest(request: Request) -> Snapshot | None:
-    raw = await poller.latest_snapshot(request.app.state.redis)
+    raw = await poller.latest_snapshot(request.app.state.redis, request.app.state.redis_keys)
     return None if raw is None else msgspec.json.decode(raw, type=Snapshot)
 
 
@@ -60,7 +60,8 @@ class DashboardController(Controller):
         channels: NamedDependency[ChannelsPlugin],
         renderer: NamedDependency[DashboardRenderer],
     ) -> ServerSentEvent:
-        redis = request.app.state.redis
+        redis, keys = request.app.state.redis, request.app.state.redis_keys
+        channel = request.app.state.dashboard_channel
         last_event_id = _last_event_id(request)
         max_s = request.app.state.settings.stream_max_s
 
@@ -68,9 +69,9 @@ class DashboardController(Controller):
             SSE_CLIENTS.inc()
             try:
                 # Subscribe first, then read the latest: nothing published in between is lost.
-                async with channels.start_subscription([events.DASHBOARD_CHANNEL]) as subscriber:
-                    latest = await poller.latest_snapshot(redis)
-                    history = await poller.chart_history(redis)
+                async with channels.start_subscription([channel]) as subscriber:
+                    latest = await poller.latest_snapshot(redis, keys)
+                    history = await poller.chart_history(redis, keys)
                     stream = dashboard_events(
                         subscriber.iter_events(), latest=latest, history=history, render=renderer,
                         last_event_id=last_event_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
@@ -135,5 +136,7 @@ def admin_env(backends, **extra: str) -> dict[str, str]:
         "ADM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ADM_POLL_INTERVAL_S": "0.5",
         "ADM_CSRF_SECRET": "test-csrf-secret",
+        # A deployment of its own: no other admin on this Redis database shares its poller.
+        "ADM_REDIS_PREFIX": f"adm-{uuid.uuid4().hex[:8]}",
         **extra,
     }

@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -30,10 +31,16 @@ class Admin:
 @pytest.fixture(name="admin", scope="module")
 def fx_admin() -> Iterator[Admin]:
     logs = TEST_OUTPUT / "logs" / "e2e-admin"
-    with running_backends("e2e_admin", log_dir=logs) as backends:
-        env = admin_env(backends, ADM_POLL_INTERVAL_S="1")
-        with serve("admin_web", env=env, log_path=logs / "admin.log") as url:
-            yield Admin(url=url, backends=backends)
+    # Set-up runs asyncio.run(); Playwright's sync API may already run a loop on this thread.
+    backends_cm = running_backends("e2e_admin", log_dir=logs)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        backends = worker.submit(backends_cm.__enter__).result(timeout=300)
+        try:
+            env = admin_env(backends, ADM_POLL_INTERVAL_S="1")
+            with serve("admin_web", env=env, log_path=logs / "admin.log") as url:
+                yield Admin(url=url, backends=backends)
+        finally:
+            worker.submit(backends_cm.__exit__, None, None, None).result(timeout=60)
 
 
 def _place_order(orders_url: str) -> str:
