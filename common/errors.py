@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -57,6 +58,17 @@ def http_error_response(_: Request, exc: HTTPException) -> Response[dict[str, An
     return problem(exc.status_code, code=code, detail=exc.detail)
 
 
+def bad_text_response(_: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """PostgreSQL refused a value we passed on (a NUL in text, a number past its column's range).
+
+    Such values can only come from the request, and the failed statement changed nothing, so
+    this is the client's error; input validation should catch most of them earlier, by field.
+    """
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        return problem(400, code="invalid_text", detail="text must not contain NUL (U+0000) characters")
+    return problem(400, code="number_out_of_range", detail="a number is outside the range this field accepts")
+
+
 def unexpected_error_response(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """Log an unexpected error with its traceback and answer 500 without leaking internals."""
     logger.opt(exception=exc).bind(route=request.scope.get("path_template", "")).error("unhandled error")
@@ -65,6 +77,8 @@ def unexpected_error_response(request: Request, exc: Exception) -> Response[dict
 
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_response,
+    asyncpg.CharacterNotInRepertoireError: bad_text_response,
+    asyncpg.NumericValueOutOfRangeError: bad_text_response,
     HTTPException: http_error_response,
     Exception: unexpected_error_response,
 }

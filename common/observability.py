@@ -91,6 +91,11 @@ def observability_middleware(service: str) -> Callable[[ASGIApp], ASGIApp]:
             in_flight.inc()
             try:
                 await app(scope, receive, send_wrapper)
+            except Exception as exc:
+                # Middleware inside ours (CSRF, for one) raises HTTP errors that Litestar turns
+                # into responses further out: count them with their own status, not as 500s.
+                status = getattr(exc, "status_code", 500)
+                raise
             finally:
                 elapsed = time.perf_counter() - start
                 in_flight.dec()

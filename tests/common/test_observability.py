@@ -1,8 +1,10 @@
 import io
 
+import asyncpg
 import msgspec
-from litestar import Litestar, get
-from litestar.params import FromPath
+from litestar import Litestar, get, post
+from litestar.config.csrf import CSRFConfig
+from litestar.params import FromPath, FromQuery
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
@@ -76,3 +78,41 @@ async def test_metrics_endpoint_exposes_prometheus_text_when_scraped() -> None:
     assert response.status_code == 200
     expected = 'http_requests_total{method="GET",route="/things/{thing_id}",service="testsvc"'
     assert expected in response.text
+
+
+@get("/texts", sync_to_thread=False)
+def echo_text(text: FromQuery[str]) -> dict[str, str]:
+    # Stands in for a query that passes request text to PostgreSQL, which refuses NUL.
+    if "\x00" in text:
+        raise asyncpg.CharacterNotInRepertoireError("invalid byte sequence for encoding UTF8: 0x00")
+    return {"text": text}
+
+
+async def test_nul_in_text_is_a_400_problem_when_postgres_refuses_it() -> None:
+    app = Litestar(route_handlers=[echo_text], exception_handlers=EXCEPTION_HANDLERS)
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/texts", params={"text": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_text"
+
+
+@post("/forms", sync_to_thread=False)
+def form_post() -> dict[str, str]:
+    return {"ok": "yes"}
+
+
+async def test_csrf_rejections_are_counted_as_403_when_the_token_is_missing() -> None:
+    app = Litestar(
+        route_handlers=[form_post],
+        middleware=[observability_middleware("testsvc")],
+        exception_handlers=EXCEPTION_HANDLERS,
+        csrf_config=CSRFConfig(secret="test-secret-" * 3),
+    )
+    labels = {"method": "POST", "route": "/forms"}
+    before_403 = sample("http_requests_total", **labels, status="403")
+    before_500 = sample("http_requests_total", **labels, status="500")
+    async with AsyncTestClient(app) as client:
+        response = await client.post("/forms")
+    assert response.status_code == 403
+    assert sample("http_requests_total", **labels, status="403") == before_403 + 1
+    assert sample("http_requests_total", **labels, status="500") == before_500
