@@ -16,7 +16,7 @@ from common.errors import EXCEPTION_HANDLERS
 from common.health import CheckResult, health_controller
 from common.logs import configure_logging
 from common.observability import MetricsController, observability_middleware
-from orders_svc import services
+from orders_svc import metrics, services
 from orders_svc.controllers import OrderController
 from orders_svc.db import DB
 from orders_svc.deps import provide_inventory
@@ -80,6 +80,7 @@ def create_app(
 ) -> Litestar:
     """Build the orders app; `inventory_transport` lets tests serve the real inventory app in-process."""
     settings = settings or OrdersSettings.from_env()
+    metrics.initialise_series()
     configure_logging(service="orders", level=settings.log_level)
 
     @asynccontextmanager

@@ -47,7 +47,7 @@ class OrderController(Controller):
     ) -> Response[OrderRead]:
         """Place an order (`OrderCreate`, 201), or return the order already placed with this key (200)."""
         order, created = await services.place_order(
-            decode_body(await request.body(), into=OrderCreate),
+            decode_body(await request.body(), into=OrderCreate, content_type=request.content_type[0]),
             idempotency_key=idempotency_key,
             inventory=inventory,
             ttl_s=settings.reservation_ttl_s,
@@ -97,7 +97,7 @@ class OrderController(Controller):
         inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Move the order to another status (`TransitionCreate`): `{"to", "actor", "reason"}`."""
-        move = decode_body(await request.body(), into=TransitionCreate)
+        move = decode_body(await request.body(), into=TransitionCreate, content_type=request.content_type[0])
         return await services.transition_order(
             order_id, to=move.to, actor=move.actor, reason=move.reason, inventory=inventory
         )
@@ -110,7 +110,9 @@ class OrderController(Controller):
         inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Cancel the order (`CancellationCreate`: `{"actor", "reason"}`); releases its stock once."""
-        cancellation = decode_body(await request.body(), into=CancellationCreate)
+        cancellation = decode_body(
+            await request.body(), into=CancellationCreate, content_type=request.content_type[0]
+        )
         return await services.transition_order(
             order_id,
             to=Status.cancelled,

@@ -16,12 +16,20 @@ T = TypeVar("T")
 MAX_LINES = 50
 MAX_QUANTITY = 99
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# One line of printable text: no control characters (NUL, newlines, escapes) and no bidi
+# overrides, which could make a name display as something else in the admin.
+_ONE_LINE = r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$"
+# Free text may span lines, but still carries no NUL or bidi overrides.
+_FREE_TEXT = r"^[^\x00\u202a-\u202e\u2066-\u2069]*$"
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_ONE_LINE)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Sku = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY)]
-Actor = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Reason = Annotated[str, msgspec.Meta(max_length=500)]
+Actor = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_ONE_LINE)]
+Reason = Annotated[str, msgspec.Meta(max_length=500, pattern=_FREE_TEXT)]
+# ISO 3166-1 alpha-2, upper case ("US", "DE").
+Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 
 
 class Customer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -32,10 +40,10 @@ class Customer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 class Address(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     line1: Text
     city: Text
-    region: Annotated[str, msgspec.Meta(max_length=100)]
-    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    country: Annotated[str, msgspec.Meta(min_length=2, max_length=56)]
-    line2: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    region: Annotated[str, msgspec.Meta(max_length=100, pattern=_ONE_LINE)]
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=_ONE_LINE)]
+    country: Country
+    line2: Annotated[str, msgspec.Meta(max_length=200, pattern=_ONE_LINE)] | None = None
 
 
 class OrderLineCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -122,8 +130,14 @@ class InvalidBody(DomainError):
     code = "validation_error"
 
 
-def decode_body(raw: bytes, *, into: type[T]) -> T:
+class UnsupportedMediaType(DomainError):
+    status_code, code = 415, "unsupported_media_type"
+
+
+def decode_body(raw: bytes, *, into: type[T], content_type: str) -> T:
     """Decode a JSON body strictly: `"2"` is not a quantity, and the error names the field."""
+    if content_type != "application/json":
+        raise UnsupportedMediaType(f"send the body as application/json, not {content_type or 'nothing'}")
     try:
         return msgspec.json.decode(raw, type=into)
     except msgspec.ValidationError as exc:

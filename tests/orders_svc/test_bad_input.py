@@ -24,6 +24,14 @@ CASES = [
     ("sku wrong type", with_lines({"sku": 12, "quantity": 1}), 400, "sku"),
     ("body is a list", [GOOD], 400, ""),
     (
+        "country not a code",
+        {**GOOD, "shipping_address": {**GOOD["shipping_address"], "country": "ZZZZZZ"}},
+        400,
+        "country",
+    ),
+    ("NUL in name", {**GOOD, "customer": {"name": "a\u0000b", "email": "a@b.co"}}, 400, "name"),
+    ("bidi override in name", {**GOOD, "customer": {"name": "\u202eevil", "email": "a@b.co"}}, 400, "name"),
+    (
         "duplicate sku",
         with_lines({"sku": "PAD-1", "quantity": 1}, {"sku": "PAD-1", "quantity": 2}),
         422,
@@ -115,3 +123,15 @@ async def test_listing_is_400_when_a_filter_is_malformed(client: httpx.AsyncClie
     for params in ({"status": "lost"}, {"limit": 0}, {"limit": 101}, {"created_from": "yesterday"}):
         response = await client.get("/orders", params=params)
         assert response.status_code == 400, params
+
+
+async def test_order_is_415_and_not_recorded_when_the_body_is_not_json(
+    client: httpx.AsyncClient, orders_db
+) -> None:
+    body = httpx.Request("POST", "/", json=GOOD).content
+    response = await client.post(
+        "/orders", content=body, headers={"content-type": "text/plain", "Idempotency-Key": "plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert await orders_db.fetchval("SELECT count(*) FROM orders") == 0
