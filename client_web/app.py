@@ -14,12 +14,12 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from client_web import cart as cart_pages
 from client_web import catalog, events, garage, tracking, views
+from client_web.assets import asset_router
 from client_web.clients import InventoryClient, OrdersClient
 from client_web.errors import EXCEPTION_HANDLERS
 from client_web.sessions import StorefrontSessionConfig
@@ -42,13 +42,8 @@ def _vendor_routers(assets: Path) -> list:
         "pico": assets / "@picocss" / "pico" / "css",
     }
     return [
-        create_static_files_router(
-            path=f"/vendor/{name}",
-            directories=[folder],
-            name=f"vendor-{name}",
-            include_in_schema=False,
-            cache_control=None,
-            opt={"skip_session": True},
+        asset_router(
+            path=f"/vendor/{name}", directory=folder, name=f"vendor-{name}", opt={"skip_session": True}
         )
         for name, folder in folders.items()
     ]
@@ -57,6 +52,7 @@ def _vendor_routers(assets: Path) -> list:
 def _register_template_helpers(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(shopper=views.shopper, events=events, csrf_header=CSRF_HEADER)
     engine.engine.filters["money"] = views.money
+    engine.engine.filters["attribute_label"] = views.attribute_label
 
 
 def create_app(settings: WebSettings | None = None) -> Litestar:
@@ -132,9 +128,7 @@ def create_app(settings: WebSettings | None = None) -> Litestar:
             tracking.order_events,
             health_controller([redis_check, inventory_check, orders_check]),
             MetricsController,
-            create_static_files_router(
-                path="/static", directories=[HERE / "static"], name="static", include_in_schema=False
-            ),
+            asset_router(path="/static", directory=HERE / "static", name="static"),
             *_vendor_routers(assets),
         ],
         dependencies={

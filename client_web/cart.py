@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
@@ -23,10 +24,27 @@ from client_web.clients import (
     OrderCreate,
     OrderLineCreate,
 )
-from client_web.views import HTMX_HEADERS, Inventory, Orders, block_for, form_int, form_value, session_of
+from client_web.views import (
+    HTMX_HEADERS,
+    Inventory,
+    Orders,
+    block_for,
+    clean_text,
+    form_int,
+    form_text,
+    form_value,
+    session_of,
+    text_problem,
+)
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+QUANTITY = re.compile(r"^[0-9]{1,9}$")
+# What store.checkout_key makes (secrets.token_urlsafe); anything else is a forged or broken form.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+SKU_MAX = 64
+QUANTITY_ERROR = f"Enter a whole number from 1 to {store.MAX_QUANTITY}."
 
 
 class CartLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,11 +145,41 @@ async def cart_page(request: HTMXRequest, inventory: Inventory) -> HTMXBlockTemp
     )
 
 
+def parse_quantity(raw: str) -> int | None:
+    """The quantity a shopper typed if it is a whole number in 1..MAX_QUANTITY, else None."""
+    if not QUANTITY.match(raw):
+        return None
+    quantity = int(raw)
+    return quantity if 1 <= quantity <= store.MAX_QUANTITY else None
+
+
+def _quantity_refused(request: HTMXRequest, sku: str) -> HTMXBlockTemplate:
+    """422 with the field message: the `cart_notice` block for htmx, a plain page without JS."""
+    if request.htmx:
+        return HTMXBlockTemplate(
+            template_name="product.html.j2",
+            block_name="cart_notice",
+            context={"quantity_error": QUANTITY_ERROR},
+            status_code=422,
+        )
+    back = f"/products/{quote(sku, safe='')}"
+    context = {
+        "status": 422,
+        "title": "Please check the quantity",
+        "message": f"Nothing was added to your cart. {QUANTITY_ERROR}",
+        "back_url": back,
+        "back_label": "Back to the part",
+    }
+    return HTMXBlockTemplate(template_name="error.html.j2", context=context, status_code=422)
+
+
 @post("/cart/lines", name="add_to_cart", status_code=303)
 async def add_to_cart(request: HTMXRequest, inventory: Inventory, data: Form) -> HTMXBlockTemplate | Redirect:
     """Add a quantity of a part; htmx gets the `cart_notice` block of the product page."""
-    sku = form_value(data, "sku", max_length=64)
-    quantity = max(1, min(store.MAX_QUANTITY, form_int(data, "quantity", default=1)))
+    sku = clean_text(form_text(data, "sku"), field="part number", max_length=SKU_MAX)
+    quantity = parse_quantity(form_text(data, "quantity")) if "quantity" in data else 1
+    if quantity is None:
+        return _quantity_refused(request, sku)
     found = await inventory.by_skus([sku]) if sku else None
     if not found or not found.items:
         raise NotFoundException(f"No part with number {sku}")
@@ -171,22 +219,29 @@ CHECKOUT_FIELDS = ("name", "email", "line1", "line2", "city", "region", "postal_
 def validate_checkout(form: dict[str, str]) -> dict[str, str]:
     """Return {field: message} for every field that orders would refuse, in words for people."""
     errors = {}
+    for field in CHECKOUT_FIELDS:
+        if problem := text_problem(form[field], max_length=300):
+            errors[field] = problem
     for field, label, limit in (
         ("name", "your name", 200),
         ("line1", "the street address", 200),
         ("city", "the city", 200),
         ("postal_code", "the postal code", 20),
     ):
+        if field in errors:
+            continue
         if not form[field]:
             errors[field] = f"Enter {label}."
         elif len(form[field]) > limit:
             errors[field] = f"Use at most {limit} characters."
-    if not EMAIL.match(form["email"]) or len(form["email"]) > 254:
+    if "email" not in errors and (not EMAIL.match(form["email"]) or len(form["email"]) > 254):
         errors["email"] = "Enter an email address like name@example.com."
-    if not 2 <= len(form["country"]) <= 56:
-        errors["country"] = "Enter the country (for example US)."
-    if len(form["region"]) > 100:
+    if "country" not in errors and not COUNTRY.match(form["country"]):
+        errors["country"] = "Enter the two-letter country code, for example US."
+    if "region" not in errors and len(form["region"]) > 100:
         errors["region"] = "Use at most 100 characters."
+    if "line2" not in errors and len(form["line2"]) > 200:
+        errors["line2"] = "Use at most 200 characters."
     return errors
 
 
@@ -231,12 +286,15 @@ async def place_order(
 ) -> HTMXBlockTemplate | Redirect:
     """Place the order once per Idempotency-Key; problems re-show the form and keep the cart."""
     session = session_of(request)
-    key = form_value(data, "idempotency_key", max_length=128)
+    key = form_value(data, "idempotency_key", max_length=200)
+    if not IDEMPOTENCY_KEY.match(key):
+        key = ""
     if key and (token := store.placed_order(session, key)):
         return Redirect(f"/orders/{token}", status_code=303)
     if not store.cart(session):
         return Redirect("/cart", status_code=303)
-    form = {field: form_value(data, field, max_length=300) for field in CHECKOUT_FIELDS}
+    # Unclipped: an over-long value gets a field error instead of being cut without a word.
+    form = {field: form_text(data, field) for field in CHECKOUT_FIELDS}
     form["country"] = form["country"].upper()
     view = await load_cart(inventory, session)
     if not key:
@@ -289,6 +347,14 @@ async def place_order(
         elif exc.code == "unknown_sku":
             skus = ", ".join(str(s) for s in exc.body.get("skus", []))
             problem = f"These parts are no longer sold: {skus}. Remove them from your cart and try again."
+        elif exc.status in (400, 422):
+            # The form passed our checks but orders refused a value: say so, it is not an outage.
+            problem = (
+                f"Some details could not be used ({exc.detail or exc.code}). Please check them and try again."
+            )
+            return _checkout_template(
+                view=view, form=form, errors={}, key=fresh_key, problem=problem, status=422
+            )
         else:
             problem = f"The order was refused: {exc.detail or exc.code}."
         return _checkout_template(view=view, form=form, errors={}, key=fresh_key, problem=problem, status=409)

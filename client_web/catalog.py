@@ -18,7 +18,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from client_web.clients import Category, ProductRead, StockLevelRead, Warehouse
 from client_web.settings import WebSettings
-from client_web.views import HTMX_HEADERS, Inventory, block_for, shopper
+from client_web.views import HTMX_HEADERS, Inventory, block_for, clean_text, shopper
 
 T = TypeVar("T")
 SORTS = {
@@ -56,8 +56,10 @@ class Facets:
         self.years: Memo[list[int]] = Memo(inventory.years, ttl_s=3600)
 
 
-def _clip(value: str, limit: int = 100) -> str:
-    return value.strip()[:limit]
+# Longest values the search form sends; anything longer is not a search a person typed.
+SKU_MAX = 64
+QUERY_MAX = 100
+CURSOR_MAX = 500
 
 
 def catalog_url(filters: dict[str, str], **changes: str) -> str:
@@ -83,13 +85,14 @@ async def catalog(
 ) -> HTMXBlockTemplate:
     """The catalog: search as you type, filters, sort and pages; fragment `results` for htmx."""
     filters = {
-        "q": _clip(q),
-        "part_number": _clip(part_number),
-        "category": _clip(category),
-        "brand": _clip(brand),
+        "q": clean_text(q, field="search", max_length=QUERY_MAX),
+        "part_number": clean_text(part_number, field="part number", max_length=QUERY_MAX),
+        "category": clean_text(category, field="category", max_length=QUERY_MAX),
+        "brand": clean_text(brand, field="brand", max_length=QUERY_MAX),
         "sort": sort if sort in SORTS else "",
         "fit": "all" if fit == "all" else "",
     }
+    cursor = clean_text(cursor, field="page link", max_length=CURSOR_MAX)
     vehicle = shopper(request).vehicle
     use_vehicle = vehicle if filters["fit"] != "all" else None
     block = block_for(request, "results")
@@ -101,11 +104,11 @@ async def catalog(
         sort=filters["sort"] or ("" if filters["q"] else "name"),
         vehicle=use_vehicle.as_tuple() if use_vehicle else None,
         limit=max(1, min(100, settings.page_size)),
-        cursor=_clip(cursor, 500),
+        cursor=cursor,
     )
     context: dict[str, Any] = {
         "filters": filters,
-        "cursor": _clip(cursor, 500),
+        "cursor": cursor,
         "sorts": SORTS,
         "fits_vehicle": use_vehicle,
         "catalog_url": catalog_url,
@@ -124,6 +127,7 @@ async def catalog(
 async def _product_context(
     request: Request, inventory: Inventory, facets: Facets, settings: WebSettings, sku: str
 ) -> dict[str, Any]:
+    sku = clean_text(sku, field="part number", max_length=SKU_MAX)
     vehicle = shopper(request).vehicle
     product, warehouses = await asyncio.gather(inventory.product_or_none(sku), facets.warehouses.get())
     if product is None:
@@ -172,6 +176,7 @@ async def availability(
     if block is None:
         context = await _product_context(request, inventory, facets, settings, sku)
     else:
+        sku = clean_text(sku, field="part number", max_length=SKU_MAX)
         stock: list[StockLevelRead]
         stock, warehouses = await asyncio.gather(inventory.availability(sku), facets.warehouses.get())
         context = {

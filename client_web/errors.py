@@ -1,4 +1,8 @@
-"""Friendly error pages: 404, backend down (503) and unexpected errors (500), never a traceback."""
+"""Friendly error pages: bad input (400), 404, backend down (503), unexpected errors (500).
+
+Only a backend that cannot be reached, times out or answers 5xx is an outage (503); a backend
+4xx means the request itself was wrong, so the shopper gets a 4xx page that says what to fix.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from loguru import logger
 
 from client_web.clients import BackendProblem, BackendUnavailable
+from client_web.views import InvalidInput
 
 HTMX_SWAP_MAIN = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML", "HX-Push-Url": "false"}
 
@@ -47,15 +52,26 @@ def backend_unavailable(request: Request, exc: BackendUnavailable) -> Response:
     return _page(request, status=503, title=title, message=message)
 
 
+def invalid_input(request: Request, exc: InvalidInput) -> Response:
+    return _page(
+        request,
+        status=400,
+        title="Please check what you entered",
+        message=f"The {exc.field} could not be used. {exc.message}",
+    )
+
+
 def backend_problem(request: Request, exc: BackendProblem) -> Response:
     if exc.status == 404:
         return not_found(request, exc)
     logger.bind(status=exc.status, code=exc.code).warning("backend refused a request")
+    status = exc.status if exc.status in (400, 409, 422) else 400
     return _page(
         request,
-        status=400,
-        title="That did not work",
-        message="The request could not be completed. Please go back and try again.",
+        status=status,
+        title="Please check what you entered",
+        message="Part of the request could not be used (for example an unusual character in a search or "
+        "part number). Please change it and try again.",
     )
 
 
@@ -92,6 +108,7 @@ def unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     BackendUnavailable: backend_unavailable,
     BackendProblem: backend_problem,
+    InvalidInput: invalid_input,
     HTTPException: http_error,
     Exception: unexpected,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -23,6 +24,27 @@ def money(cents: int, currency: str = "USD") -> str:
     symbol = CURRENCY_SYMBOLS.get(currency, "")
     amount = f"{units:,}.{minor:02d}"
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+# Unit suffixes of attribute keys as inventory stores them (weight_kg) and how people write them.
+UNITS = {
+    "kg": "kg", "g": "g", "lb": "lb", "oz": "oz", "mm": "mm", "cm": "cm", "m": "m", "in": "in",
+    "nm": "N·m", "v": "V", "w": "W", "a": "A", "ah": "Ah", "l": "L", "ml": "mL", "psi": "psi",
+    "rpm": "rpm", "c": "°C", "pct": "%",
+}  # fmt: skip
+
+
+def attribute_label(key: str) -> str:
+    """Turn an attribute key into a label: "weight_kg" → "Weight (kg)", "thread_size" → "Thread size"."""
+    words = [w for w in key.replace("-", "_").split("_") if w]
+    if not words:
+        return key
+    unit = UNITS.get(words[-1].lower()) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    label = " ".join(words)
+    label = label[:1].upper() + label[1:]
+    return f"{label} ({unit})" if unit else label
 
 
 class Shopper(msgspec.Struct, frozen=True):
@@ -56,6 +78,45 @@ def block_for(request: Request, *blocks: str) -> str | None:
         return None
     target = htmx.target or ""
     return target.replace("-", "_") if target.replace("-", "_") in blocks else None
+
+
+# C0 and C1 control characters (NUL, ESC, DEL, ...): never part of a search, a part number or an
+# address, and the backends refuse them; tabs and newlines are refused too (no field is multi-line).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class InvalidInput(Exception):
+    """A value the shopper sent that no page can use; rendered as a friendly 400 page."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def text_problem(value: str, *, max_length: int) -> str:
+    """Return why `value` cannot be used as a text field (control characters, too long), or ""."""
+    if CONTROL_CHARACTERS.search(value):
+        return "Use only letters, digits, spaces and punctuation."
+    if len(value) > max_length:
+        return f"Use at most {max_length} characters."
+    return ""
+
+
+def clean_text(value: str, *, field: str, max_length: int) -> str:
+    """`value` without surrounding spaces, or InvalidInput when it is unusable (see `text_problem`)."""
+    value = value.strip()
+    if problem := text_problem(value, max_length=max_length):
+        raise InvalidInput(field, problem)
+    return value
+
+
+def form_text(form: dict[str, Any], key: str) -> str:
+    """The raw (stripped, unclipped) text of one form field; validation is the caller's."""
+    value = form.get(key, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip()
 
 
 def form_value(form: dict[str, Any], key: str, *, max_length: int = 200) -> str:
