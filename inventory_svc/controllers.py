@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from common.bodies import decode_strict
 from inventory_svc import services
 from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import (
@@ -36,10 +37,16 @@ from inventory_svc.settings import InventorySettings
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 YearParam = Annotated[int, QueryParameter(ge=1900, le=2100)]
-Text = Annotated[str, QueryParameter(max_length=200)]
+# PostgreSQL text cannot hold U+0000; refusing it here lets the 400 name the parameter.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, QueryParameter(max_length=200, pattern=NO_NUL)]
 Cursor = Annotated[str | None, QueryParameter(max_length=500)]
-OptionalText = Annotated[str | None, QueryParameter(max_length=200)]
+OptionalText = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)]
+SkuPath = Annotated[str, Parameter(max_length=64, pattern=NO_NUL)]
 OptionalYear = Annotated[int | None, QueryParameter(ge=1900, le=2100)]
+# Bodies are read raw and decoded strictly (common.bodies): Litestar's own `data` conversion
+# is lax and would take "5" for 5. The docstring of each handler names its body type.
+AnyRequest = Request[Any, Any, Any]
 
 
 class ProductController(Controller):
@@ -87,30 +94,32 @@ class ProductController(Controller):
         response_description="ProductRead (cached)",
         responses={200: ResponseSpec(data_container=ProductRead, description="ProductRead (cached)")},
     )
-    async def detail(self, sku: FromPath[str], cache: NamedDependency[ProductCache]) -> ASGIResponse:
+    async def detail(self, sku: SkuPath, cache: NamedDependency[ProductCache]) -> ASGIResponse:
         # The cached value is already the encoded body: it goes out as is, without a decode,
         # an encode or Litestar's response conversion.
         body = await services.get_product_json(sku, cache=cache)
         return ASGIResponse(body=body, media_type="application/json")
 
     @get("/{sku:str}/availability")
-    async def availability(self, sku: FromPath[str]) -> list[StockLevelRead]:
+    async def availability(self, sku: SkuPath) -> list[StockLevelRead]:
         return await services.get_availability(sku)
 
     @get("/{sku:str}/fitment")
-    async def fitment(self, sku: FromPath[str], year: YearParam, make: Text, model: Text) -> FitsRead:
+    async def fitment(self, sku: SkuPath, year: YearParam, make: Text, model: Text) -> FitsRead:
         return FitsRead(fits=await services.product_fits(sku, year=year, make=make, model=model))
 
     @post()
-    async def create(
-        self, data: JSONBody[ProductCreate], cache: NamedDependency[ProductCache]
-    ) -> ProductRead:
+    async def create(self, request: AnyRequest, cache: NamedDependency[ProductCache]) -> ProductRead:
+        """Create a product. Body: `ProductCreate`."""
+        data = decode_strict(await request.body(), ProductCreate)
         return await services.create_product(data, cache=cache)
 
     @patch("/{sku:str}")
     async def update(
-        self, sku: FromPath[str], data: JSONBody[ProductPatch], cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
     ) -> ProductRead:
+        """Change the fields sent. Body: `ProductPatch`."""
+        data = decode_strict(await request.body(), ProductPatch)
         return await services.update_product(sku, data, cache=cache)
 
 
@@ -156,23 +165,27 @@ class StockController(Controller):
         return await services.low_stock(limit=limit)
 
     @get("/{sku:str}")
-    async def levels(self, sku: FromPath[str]) -> list[StockLevelRead]:
+    async def levels(self, sku: SkuPath) -> list[StockLevelRead]:
         return await services.stock_levels(sku)
 
     @post("/{sku:str}/restocks")
     async def restock(
-        self, sku: FromPath[str], data: JSONBody[RestockCreate], cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
+        """Add received stock. Body: `RestockCreate`."""
+        data = decode_strict(await request.body(), RestockCreate)
         return await services.restock(sku, data, cache=cache)
 
     @post("/{sku:str}/adjustments")
     async def adjust(
-        self, sku: FromPath[str], data: JSONBody[AdjustmentCreate], cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
+        """Correct stock after a count. Body: `AdjustmentCreate`."""
+        data = decode_strict(await request.body(), AdjustmentCreate)
         return await services.adjust(sku, data, cache=cache)
 
     @get("/{sku:str}/movements")
-    async def movements(self, sku: FromPath[str], limit: Limit = 50, cursor: Cursor = None) -> MovementPage:
+    async def movements(self, sku: SkuPath, limit: Limit = 50, cursor: Cursor = None) -> MovementPage:
         return await services.list_movements(sku, limit=limit, cursor=cursor)
 
 
@@ -183,10 +196,12 @@ class ReservationController(Controller):
     @post(status_code=HTTP_201_CREATED)
     async def reserve(
         self,
-        data: JSONBody[ReservationCreate],
+        request: AnyRequest,
         cache: NamedDependency[ProductCache],
         settings: NamedDependency[InventorySettings],
     ) -> Response[ReservationRead]:
+        """Hold stock for an order (201), or return its reservation (200). Body: `ReservationCreate`."""
+        data = decode_strict(await request.body(), ReservationCreate)
         reservation, created = await services.reserve(
             data, default_ttl_s=settings.reservation_ttl_s, cache=cache
         )

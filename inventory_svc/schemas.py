@@ -13,21 +13,26 @@ from msgspec import UNSET, Meta, UnsetType
 MAX_LINES = 50
 MAX_LINE_QUANTITY = 99
 
+# PostgreSQL text cannot hold U+0000: refuse it at the edge, where the error can name the field.
+NO_NUL = Meta(pattern=r"^[^\x00]*$")
+
 Sku = Annotated[str, Meta(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$", description="Upper case, digits, dashes.")]
 Cents = Annotated[int, Meta(ge=0, le=100_000_000)]
 Currency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
-Label = Annotated[str, Meta(min_length=1, max_length=60)]
-PartNumber = Annotated[str, Meta(min_length=1, max_length=40)]
+Name = Annotated[str, NO_NUL, Meta(min_length=1, max_length=200)]
+Label = Annotated[str, NO_NUL, Meta(min_length=1, max_length=60)]
+PartNumber = Annotated[str, NO_NUL, Meta(min_length=1, max_length=40)]
 Year = Annotated[int, Meta(ge=1900, le=2100)]
-WarehouseCode = Annotated[str, Meta(min_length=1, max_length=16)]
-Reason = Annotated[str, Meta(min_length=1, max_length=500)]
-Actor = Annotated[str, Meta(min_length=1, max_length=100)]
+WarehouseCode = Annotated[str, NO_NUL, Meta(min_length=1, max_length=16)]
+Reason = Annotated[str, NO_NUL, Meta(min_length=1, max_length=500)]
+Actor = Annotated[str, NO_NUL, Meta(min_length=1, max_length=100)]
 LineQuantity = Annotated[int, Meta(ge=1, le=MAX_LINE_QUANTITY)]
 StockQuantity = Annotated[int, Meta(ge=1, le=1_000_000)]
 StockDelta = Annotated[int, Meta(ge=-1_000_000, le=1_000_000)]
+Description = Annotated[str, NO_NUL, Meta(max_length=4000)]
 Attributes = Annotated[
-    dict[Annotated[str, Meta(max_length=40)], Annotated[str, Meta(max_length=200)]], Meta(max_length=30)
+    dict[Annotated[str, NO_NUL, Meta(max_length=40)], Annotated[str, NO_NUL, Meta(max_length=200)]],
+    Meta(max_length=30),
 ]
 
 ReservationStatus = Literal["held", "committed", "released", "expired"]
@@ -117,7 +122,7 @@ class ProductCreate(Input):
     part_type: Label
     price_cents: Cents
     currency: Currency = "USD"
-    description: Annotated[str, Meta(max_length=4000)] = ""
+    description: Description = ""
     oem_numbers: Annotated[list[PartNumber], Meta(max_length=50)] = []
     interchange_numbers: Annotated[list[PartNumber], Meta(max_length=50)] = []
     attributes: Attributes = {}
@@ -133,7 +138,7 @@ class ProductPatch(Input):
     part_type: Label | UnsetType = UNSET
     price_cents: Cents | UnsetType = UNSET
     currency: Currency | UnsetType = UNSET
-    description: Annotated[str, Meta(max_length=4000)] | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
     oem_numbers: Annotated[list[PartNumber], Meta(max_length=50)] | UnsetType = UNSET
     interchange_numbers: Annotated[list[PartNumber], Meta(max_length=50)] | UnsetType = UNSET
     attributes: Attributes | UnsetType = UNSET

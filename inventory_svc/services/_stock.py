@@ -22,7 +22,7 @@ from inventory_svc.schemas import (
     StockLevelRead,
 )
 from inventory_svc.services._catalog import get_availability, invalidate_products
-from inventory_svc.services._cursor import decode_cursor, encode_cursor
+from inventory_svc.services._cursor import INT64_MAX, BigId, decode_cursor, encode_cursor
 from inventory_svc.services._errors import BelowReserved, InvalidInput, UnknownSku, UnknownWarehouse
 from inventory_svc.services._sql import connection, transaction
 
@@ -135,7 +135,7 @@ async def list_movements(sku: str, *, limit: int, cursor: str | None) -> Movemen
     args: list[Any] = [sku, limit + 1]
     after = ""
     if cursor:
-        _, after_id = decode_cursor(cursor, sort="movements", key_type=int)
+        _, after_id = decode_cursor(cursor, sort="movements", key_type=BigId, id_max=INT64_MAX)
         args.append(after_id)
         after = "AND m.id < $3"
     async with connection() as conn:

@@ -62,3 +62,15 @@ async def test_request_metrics_use_the_route_template_when_a_product_is_read(
     text = (await client.get("/metrics")).text
     assert 'route="/products/{sku}"' in text
     assert "PAD-1" not in text
+
+
+async def test_every_known_series_is_exposed_at_start_when_nothing_happened_yet(
+    client: AsyncTestClient,
+) -> None:
+    text = (await client.get("/metrics")).text
+    results = ("reserved", "replayed", "out_of_stock", "committed", "released", "expired")
+    kinds = ("seed", "restock", "adjustment", "reservation", "release", "expiry", "shipment")
+    for result in results:
+        assert f'inventory_reservations_total{{result="{result}"}}' in text
+    for kind in kinds:
+        assert f'inventory_stock_movements_total{{kind="{kind}"}}' in text
