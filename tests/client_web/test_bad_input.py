@@ -199,3 +199,19 @@ async def test_product_page_shows_a_breadcrumb_and_attribute_labels_when_opened(
     assert '<li><a href="/?category=Brakes">Brakes</a></li>' in page.text
     assert '<th scope="row">Material</th>' in page.text
     assert '<th scope="row">material</th>' not in page.text
+
+
+async def test_no_page_answers_5xx_when_any_input_has_a_nul_byte(client: AsyncTestClient) -> None:
+    headers = await csrf_headers(client)
+    gets = ["/?brand=%00", "/?sort=%00", "/?cursor=%00", "/?fit=%00", "/garage?year=2012&make=%00",
+            "/garage?next=%00", "/orders/A%00B", "/orders/A%00B/events",
+            "/products/%00/availability"]  # fmt: skip
+    for path in gets:
+        response = await client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
+    posts = [("/garage/vehicles", {"year": "2012", "make": "HONDA\x00", "model": "CIVIC"}),
+             ("/cart/lines/A%00B", {"quantity": "1"}), ("/cart/lines/A%00B/deletion", {}),
+             ("/cart/lines", {"sku": "OIL-FLT-3003\x00", "quantity": "1\x00"})]  # fmt: skip
+    for path, form in posts:
+        response = await client.post(path, data=form, headers=headers)
+        assert response.status_code < 500, (path, response.status_code)
