@@ -215,3 +215,12 @@ async def test_no_page_answers_5xx_when_any_input_has_a_nul_byte(client: AsyncTe
     for path, form in posts:
         response = await client.post(path, data=form, headers=headers)
         assert response.status_code < 500, (path, response.status_code)
+
+
+async def test_form_fields_carry_the_server_limits_when_rendered(client: AsyncTestClient) -> None:
+    catalog = await client.get("/")
+    assert 'id="q" name="q" type="search"' in catalog.text
+    assert catalog.text.count('maxlength="100"') == 2
+    await add(client, "OIL-FLT-3003", 1)
+    checkout = await client.get("/checkout")
+    assert 'autocomplete="country" maxlength="2"' in checkout.text
