@@ -4,6 +4,21 @@
 generated from a fixed random seed, so every run produces the same catalog, and only rows
 that are missing are inserted: running it twice changes nothing, and stock that moved since
 the first run is left alone.
+
+The catalog has two layers:
+
+* the *assortment*: `PRODUCTS_PER_PART_TYPE` products of every part type, each fitting a few
+  models of one make over part of their run (SKUs `AF-<category><type>-00001`...);
+* the *coverage* layer: for each `COVERAGE_PART_TYPES` part type, one product per model
+  generation (a run split into `GENERATION_YEARS`-year pieces), shared by two to five
+  generations of the same make (SKUs `AF-<category><type>-G0001`...). Every seeded vehicle
+  therefore has at least one part of each of those types, across twelve categories.
+
+Seeds are keyed by SKU and only ever add. A database seeded by an older version (before the
+coverage layer, with other stock levels) gets the coverage products on its next run and keeps
+what it already had: existing products, fitments and stock rows are never rewritten, because
+stock may have moved since and the ledger must keep explaining it. A layer added later must
+use SKUs of its own for the same reason. To get today's stock levels, seed an empty database.
 """
 
 from __future__ import annotations
@@ -29,6 +44,17 @@ from inventory_svc.taxonomy import BRAND_PREFIX, CATEGORIES, WAREHOUSES, PartTyp
 VEHICLES_CSV = Path(__file__).resolve().parent.parent / "data" / "vehicles" / "year_make_model.csv"
 RANDOM_SEED = 20_261_203
 PRODUCTS_PER_PART_TYPE = 120
+# Everyday maintenance and repair parts: every vehicle gets at least one of each.
+COVERAGE_PART_TYPES = (
+    ("Brakes", "PAD"), ("Brakes", "ROT"), ("Filtration", "OIL"), ("Filtration", "AIR"), ("Filtration", "CAB"),
+    ("Ignition", "PLG"), ("Ignition", "COI"), ("Electrical", "BAT"), ("Electrical", "ALT"), ("Wipers", "BLD"),
+    ("Engine", "SBT"), ("Cooling", "THM"), ("Suspension", "STR"), ("Steering", "TRE"), ("Drivetrain", "WBH"),
+    ("Lighting", "HLB"),
+)  # fmt: skip
+GENERATION_YEARS = 6
+# Share of stock rows seeded at or below their reorder point, so low-stock alerts have
+# something to show without firing permanently on a fresh start.
+LOW_STOCK_SHARE = 0.03
 # Taken in the same transaction by every seeder, so two concurrent runs do not race.
 SEED_LOCK = 4_002_001
 POPULAR_MAKES = frozenset(
@@ -131,26 +157,9 @@ def _interchange(rng: random.Random, brand: str) -> str:
     return f"{prefix}{rng.randint(100, 99999)}"
 
 
-def _product(
-    rng: random.Random,
-    *,
-    index: int,
-    category: str,
-    code: str,
-    part_type: PartType,
-    runs: list[ModelRun],
-    cum_weights: list[int],
-) -> SeedProduct:
-    brand = rng.choice(part_type.brands)
-    line = rng.choice(part_type.lines)
-    position = rng.choice(part_type.positions) if part_type.positions else ""
-    attributes = {"weight_kg": f"{rng.uniform(*part_type.weight_kg):.2f}", "warranty": rng.choice(
-        ("1 year", "2 years", "3 years", "Limited lifetime"))}  # fmt: skip
-    if position:
-        attributes["position"] = position
-    for spec, values in part_type.specs.items():
-        attributes[spec] = rng.choice(values)
-
+def _assortment_fitments(
+    rng: random.Random, part_type: PartType, runs: list[ModelRun], cum_weights: list[int]
+) -> list[tuple[str, str, int, int]]:
     # Parts are engineered per platform: a product fits a few models of one make, over a
     # contiguous part of each model's production run.
     anchor = rng.choices(runs, cum_weights=cum_weights)[0]
@@ -163,7 +172,39 @@ def _product(
         start = run.year_from + rng.randint(0, span // 3)
         end = min(run.year_to, start + rng.randint(3, 10))
         fitments.append((run.make, run.model, start, end))
-    fitments.sort()
+    return sorted(fitments)
+
+
+def _stock(rng: random.Random) -> list[tuple[str, int, int, int]]:
+    """Stock per warehouse: healthy, except a `LOW_STOCK_SHARE` of rows at or below reorder point."""
+    stock = []
+    for warehouse, _, _ in WAREHOUSES:
+        reorder_point, safety_stock = rng.randint(4, 15), rng.randint(1, 4)
+        if rng.random() < LOW_STOCK_SHARE:
+            on_hand = rng.randint(0, reorder_point)
+        else:
+            on_hand = rng.randint(reorder_point + 5, reorder_point + 90)
+        stock.append((warehouse, on_hand, reorder_point, safety_stock))
+    return stock
+
+
+def _product(
+    rng: random.Random,
+    *,
+    sku: str,
+    category: str,
+    part_type: PartType,
+    fitments: list[tuple[str, str, int, int]],
+) -> SeedProduct:
+    brand = rng.choice(part_type.brands)
+    line = rng.choice(part_type.lines)
+    position = rng.choice(part_type.positions) if part_type.positions else ""
+    attributes = {"weight_kg": f"{rng.uniform(*part_type.weight_kg):.2f}", "warranty": rng.choice(
+        ("1 year", "2 years", "3 years", "Limited lifetime"))}  # fmt: skip
+    if position:
+        attributes["position"] = position
+    for spec, values in part_type.specs.items():
+        attributes[spec] = rng.choice(values)
 
     low, high = part_type.price
     price = rng.randint(low // 100, high // 100) * 100 + rng.choice((49, 79, 99))
@@ -177,12 +218,8 @@ def _product(
     )
     oem_numbers = sorted({_oem_number(rng, first[0]) for _ in range(rng.randint(1, 3))})
     interchange = sorted({_interchange(rng, rng.choice(part_type.brands)) for _ in range(rng.randint(1, 3))})
-    stock = []
-    for warehouse, _, _ in WAREHOUSES:
-        on_hand = 0 if rng.random() < 0.12 else rng.randint(1, 80)
-        stock.append((warehouse, on_hand, rng.randint(4, 15), rng.randint(1, 4)))
     return SeedProduct(
-        sku=f"AF-{code}{part_type.code}-{index:05d}",
+        sku=sku,
         name=name[:200],
         brand=brand,
         category=category,
@@ -193,12 +230,48 @@ def _product(
         interchange_numbers=interchange,
         attributes=attributes,
         fitments=fitments,
-        stock=stock,
+        stock=_stock(rng),
     )
 
 
+def generations(runs: list[ModelRun], *, years: int = GENERATION_YEARS) -> list[tuple[str, str, int, int]]:
+    """Split each run into pieces of at most `years` model years: (make, model, from, to)."""
+    return [
+        (run.make, run.model, start, min(run.year_to, start + years - 1))
+        for run in runs
+        for start in range(run.year_from, run.year_to + 1, years)
+    ]
+
+
+def _coverage(rng: random.Random, runs: list[ModelRun]) -> list[SeedProduct]:
+    """One product of each coverage part type for every generation, shared by 2-5 of one make."""
+    by_make: dict[str, list[tuple[str, str, int, int]]] = defaultdict(list)
+    for generation in generations(runs):
+        by_make[generation[0]].append(generation)
+    products = []
+    for category, type_code in COVERAGE_PART_TYPES:
+        code, part_types = CATEGORIES[category]
+        part_type = next(pt for pt in part_types if pt.code == type_code)
+        index = 0
+        for make in sorted(by_make):
+            pool = by_make[make][:]
+            rng.shuffle(pool)
+            while pool:
+                size = rng.randint(2, 5)
+                group, pool = sorted(pool[:size]), pool[size:]
+                index += 1
+                sku = f"AF-{code}{part_type.code}-G{index:04d}"
+                products.append(
+                    _product(rng, sku=sku, category=category, part_type=part_type, fitments=group)
+                )
+    return products
+
+
 def generate_catalog(
-    vehicles: list[tuple[int, str, str]], *, per_part_type: int = PRODUCTS_PER_PART_TYPE
+    vehicles: list[tuple[int, str, str]],
+    *,
+    per_part_type: int = PRODUCTS_PER_PART_TYPE,
+    coverage: bool = True,
 ) -> list[SeedProduct]:
     """The deterministic product list: the same input always gives the same products."""
     rng = random.Random(RANDOM_SEED)
@@ -214,14 +287,15 @@ def generate_catalog(
                 products.append(
                     _product(
                         rng,
-                        index=index,
+                        sku=f"AF-{code}{part_type.code}-{index:05d}",
                         category=category,
-                        code=code,
                         part_type=part_type,
-                        runs=runs,
-                        cum_weights=cum_weights,
+                        fitments=_assortment_fitments(rng, part_type, runs, cum_weights),
                     )
                 )
+    if coverage:
+        # A generator of its own, so the coverage layer does not shift with the assortment's size.
+        products.extend(_coverage(random.Random(RANDOM_SEED + 1), runs))
     return products
 
 
