@@ -32,6 +32,6 @@ def asset_router(*, path: str, directory: Path, name: str, opt: dict[str, Any] |
         if found is None:
             raise NotFoundException()
         media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        return File(found, content_disposition_type="inline", media_type=media_type)
+        return File(found, filename=found.name, content_disposition_type="inline", media_type=media_type)
 
     return Router(path=path, route_handlers=[serve_asset], include_in_schema=False, opt=opt or {})

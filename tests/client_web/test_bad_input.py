@@ -180,6 +180,7 @@ async def test_static_file_is_served_when_it_exists(client: AsyncTestClient) -> 
     response = await client.get("/static/app.css")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
+    assert response.headers["content-disposition"] == 'inline; filename="app.css"'
     assert (await client.head("/static/favicon.svg")).status_code == 200
 
 
