@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, Parameter, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from common.bodies import decode_strict
+from common.bodies import StrictJSON
 from inventory_svc import services
 from inventory_svc.product_cache import ProductCache
 from inventory_svc.schemas import (
@@ -44,9 +44,8 @@ Cursor = Annotated[str | None, QueryParameter(max_length=500)]
 OptionalText = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)]
 SkuPath = Annotated[str, Parameter(max_length=64, pattern=NO_NUL)]
 OptionalYear = Annotated[int | None, QueryParameter(ge=1900, le=2100)]
-# Bodies are read raw and decoded strictly (common.bodies): Litestar's own `data` conversion
-# is lax and would take "5" for 5. The docstring of each handler names its body type.
-AnyRequest = Request[Any, Any, Any]
+# Bodies are decoded strictly by the StrictJSON DTO (common.bodies): Litestar's own `data`
+# conversion is lax and would take "5" for 5. `return_dto=None` leaves responses to Litestar.
 
 
 class ProductController(Controller):
@@ -108,18 +107,18 @@ class ProductController(Controller):
     async def fitment(self, sku: SkuPath, year: YearParam, make: Text, model: Text) -> FitsRead:
         return FitsRead(fits=await services.product_fits(sku, year=year, make=make, model=model))
 
-    @post()
-    async def create(self, request: AnyRequest, cache: NamedDependency[ProductCache]) -> ProductRead:
-        """Create a product. Body: `ProductCreate`."""
-        data = decode_strict(await request.body(), ProductCreate)
+    @post(dto=StrictJSON[ProductCreate], return_dto=None)
+    async def create(
+        self, data: JSONBody[ProductCreate], cache: NamedDependency[ProductCache]
+    ) -> ProductRead:
+        """Create a product."""
         return await services.create_product(data, cache=cache)
 
-    @patch("/{sku:str}")
+    @patch("/{sku:str}", dto=StrictJSON[ProductPatch], return_dto=None)
     async def update(
-        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, data: JSONBody[ProductPatch], cache: NamedDependency[ProductCache]
     ) -> ProductRead:
-        """Change the fields sent. Body: `ProductPatch`."""
-        data = decode_strict(await request.body(), ProductPatch)
+        """Change the fields sent."""
         return await services.update_product(sku, data, cache=cache)
 
 
@@ -168,20 +167,18 @@ class StockController(Controller):
     async def levels(self, sku: SkuPath) -> list[StockLevelRead]:
         return await services.stock_levels(sku)
 
-    @post("/{sku:str}/restocks")
+    @post("/{sku:str}/restocks", dto=StrictJSON[RestockCreate], return_dto=None)
     async def restock(
-        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, data: JSONBody[RestockCreate], cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
-        """Add received stock. Body: `RestockCreate`."""
-        data = decode_strict(await request.body(), RestockCreate)
+        """Add received stock."""
         return await services.restock(sku, data, cache=cache)
 
-    @post("/{sku:str}/adjustments")
+    @post("/{sku:str}/adjustments", dto=StrictJSON[AdjustmentCreate], return_dto=None)
     async def adjust(
-        self, sku: SkuPath, request: AnyRequest, cache: NamedDependency[ProductCache]
+        self, sku: SkuPath, data: JSONBody[AdjustmentCreate], cache: NamedDependency[ProductCache]
     ) -> list[StockLevelRead]:
-        """Correct stock after a count. Body: `AdjustmentCreate`."""
-        data = decode_strict(await request.body(), AdjustmentCreate)
+        """Correct stock after a count."""
         return await services.adjust(sku, data, cache=cache)
 
     @get("/{sku:str}/movements")
@@ -193,15 +190,14 @@ class ReservationController(Controller):
     path = "/reservations"
     tags = ["reservations"]
 
-    @post(status_code=HTTP_201_CREATED)
+    @post(status_code=HTTP_201_CREATED, dto=StrictJSON[ReservationCreate], return_dto=None)
     async def reserve(
         self,
-        request: AnyRequest,
+        data: JSONBody[ReservationCreate],
         cache: NamedDependency[ProductCache],
         settings: NamedDependency[InventorySettings],
     ) -> Response[ReservationRead]:
-        """Hold stock for an order (201), or return its reservation (200). Body: `ReservationCreate`."""
-        data = decode_strict(await request.body(), ReservationCreate)
+        """Hold stock for an order (201), or return its reservation (200)."""
         reservation, created = await services.reserve(
             data, default_ttl_s=settings.reservation_ttl_s, cache=cache
         )

@@ -167,3 +167,22 @@ async def test_read_is_a_400_naming_the_field_when_text_contains_nul(
     response = await client.get(path, params=params)
     assert response.status_code == 400, response.text
     assert mentions in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "schema"),
+    [
+        ("post", "/products", "ProductCreate"),
+        ("patch", "/products/{sku}", "ProductPatch"),
+        ("post", "/stock/{sku}/restocks", "RestockCreate"),
+        ("post", "/stock/{sku}/adjustments", "AdjustmentCreate"),
+        ("post", "/reservations", "ReservationCreate"),
+    ],
+)
+async def test_openapi_names_the_body_type_when_bodies_are_decoded_strictly(
+    client: AsyncTestClient, method: str, path: str, schema: str
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": f"#/components/schemas/{schema}"}
+    assert schema in document["components"]["schemas"]
