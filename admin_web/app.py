@@ -6,9 +6,10 @@ import contextlib
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.channels import ChannelsPlugin
@@ -80,6 +81,25 @@ def redis_check(redis: Redis):
     return check
 
 
+class PubSubBackend(RedisChannelsPubSubBackend):
+    """Litestar's Redis pub/sub backend, reading with a blocking wait instead of a 1 s poll.
+
+    The stock loop calls `get_message(timeout=1)`; a cancellation arriving as that internal
+    timeout fires can be swallowed by redis-py, and the plugin's shutdown then waits forever
+    for the reader. A blocking read has no internal timeout to race with.
+    """
+
+    async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
+        while True:
+            await self._has_subscribed.wait()
+            message = await self._pub_sub.get_message(ignore_subscribe_messages=True, timeout=None)
+            if message is None:
+                continue
+            channel: str = message["channel"].decode()
+            if channel.encode() in self._pub_sub.channels.keys() - self._pub_sub.pending_unsubscribe_channels:
+                yield channel, message["data"]
+
+
 class CloseAfterChannels(InitPlugin):
     """Close the pub/sub Redis client after ChannelsPlugin has stopped using it (listed after it)."""
 
@@ -115,7 +135,7 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
         else f"{events.DASHBOARD_CHANNEL}.{settings.redis_prefix}"
     )
     channels = ChannelsPlugin(
-        backend=RedisChannelsPubSubBackend(redis=pubsub_redis),
+        backend=PubSubBackend(redis=pubsub_redis),
         channels=[channel],
         # A slow browser drops old snapshots, never holds memory for them.
         subscriber_max_backlog=5,
@@ -160,7 +180,7 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
             await source.aclose()
             await app.state.inventory.aclose()
             await app.state.orders.aclose()
-            await redis.aclose()
+            await redis.aclose(close_connection_pool=True)
 
     node = Path(settings.node_modules_dir)
     static = [

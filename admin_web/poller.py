@@ -166,7 +166,7 @@ async def running(poller: Poller) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(RedisError, OSError):
-            await poller.release_lock()
+        # Bounded: shutdown never waits on a poll stuck in a dependency.
+        await asyncio.wait({task}, timeout=5)
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            await asyncio.wait_for(poller.release_lock(), timeout=2)
