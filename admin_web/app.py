@@ -129,11 +129,9 @@ def create_app(settings: AdminSettings | None = None) -> Litestar:
         )
     )
     keys = poller.Keys(settings.redis_prefix)
-    channel = (
-        events.DASHBOARD_CHANNEL
-        if settings.redis_prefix == "adm"
-        else f"{events.DASHBOARD_CHANNEL}.{settings.redis_prefix}"
-    )
+    # Pub/sub channels are global to a Redis server (not per database): scope ours by both.
+    redis_db = redis.connection_pool.connection_kwargs.get("db", 0)
+    channel = f"{events.DASHBOARD_CHANNEL}.db{redis_db}.{settings.redis_prefix}"
     channels = ChannelsPlugin(
         backend=PubSubBackend(redis=pubsub_redis),
         channels=[channel],

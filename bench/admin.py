@@ -204,6 +204,7 @@ def main() -> int:
             "ADM_INVENTORY_URL": inventory.url, "ADM_ORDERS_URL": "http://127.0.0.1:9",
             "ADM_SERVICES": f"inventory={inventory.url}", "ADM_ADMIN_EMAIL": EMAIL,
             "ADM_ADMIN_PASSWORD": PASSWORD, "ADM_POLL_INTERVAL_S": str(POLL_INTERVAL_S),
+            "ADM_REDIS_PREFIX": f"adm-bench-{os.getpid()}",
         }  # fmt: skip
         migrate(app_name="admin", piccolo_conf="admin_web.piccolo_conf", env=adm)
         admin = Server("admin", "admin_web.app:create_app", env=adm, log_dir=log_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import msgspec
+from loguru import logger
 from jinja2_fragments import render_block
 from litestar import Controller, Request, get
 from litestar.channels import ChannelsPlugin
@@ -78,7 +79,11 @@ class DashboardController(Controller):
                     )  # fmt: skip
                     async for message in with_keepalive(stream, every_s=KEEPALIVE_S, max_s=max_s):
                         yield message
+            except Exception as exc:
+                logger.opt(exception=exc).error("dashboard stream failed")
+                raise
             finally:
                 SSE_CLIENTS.dec()
+                logger.debug("dashboard stream ended")
 
         return ServerSentEvent(source(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
