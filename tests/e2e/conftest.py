@@ -1,9 +1,11 @@
 """Browser tests: real headless Chromium (Debian's) driven by Playwright, against real processes.
 
-Generic fixtures for every browser test: `browser` (one Chromium per session), `watched_page`
-(a fresh context whose console errors, page errors and failed requests are collected) and
-`screenshots` (a folder under test-output/). Storefront fixtures start inventory, orders and
-client_web as real uvicorn processes pointing at each other and at the test databases.
+Generic fixtures for every browser test: `browser` (one Chromium for this package; it is closed
+before later packages run, since Playwright's sync API keeps an event loop running in this
+thread while it is open, and `asyncio.run` in later set-ups would fail), `watched_page` (a fresh
+context whose console errors, page errors and failed requests are collected) and `screenshots`
+(a folder under test-output/). Storefront fixtures start inventory, orders and client_web as
+real uvicorn processes pointing at each other and at the test databases.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class WatchedPage:
     tolerated_aborts: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(name="browser", scope="session")
+@pytest.fixture(name="browser", scope="package")
 def fx_browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
@@ -115,7 +117,7 @@ class Storefront:
     backends: Backends
 
 
-@pytest.fixture(name="storefront", scope="session")
+@pytest.fixture(name="storefront", scope="package")
 def fx_storefront() -> Iterator[Storefront]:
     """inventory, orders and client_web as real processes on free ports, with a seeded catalog."""
     logs = TEST_OUTPUT / "logs" / "e2e"
