@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import msgspec
-from loguru import logger
 from jinja2_fragments import render_block
 from litestar import Controller, Request, get
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
+from loguru import logger
 
 from admin_web import events, guards, poller
 from admin_web.controllers._common import page
