@@ -110,9 +110,9 @@ def test_operator_watches_traffic_restocks_and_confirms_an_order_when_logged_in(
 
     # Restock a product, with a reason recorded under the operator's name.
     page.click("nav >> text=Inventory")
-    page.fill("input[name=q]", "brake pads")
-    page.press("input[name=q]", "Enter")
-    page.click("text=BRK-PAD-1001")
+    page.fill("input[name=q]", "brake pads")  # htmx searches as the operator types
+    page.wait_for_url("**/inventory?q=brake*")  # the search's swap is done and pushed to history
+    page.click("#products-table >> text=BRK-PAD-1001")
     on_hand = int(page.locator('#stock-table tr[data-warehouse="EAST"] td[data-col="on_hand"]').inner_text())
     page.select_option("#restock-warehouse", "EAST")
     page.fill("#restock-quantity", "7")
