@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from common.db import ensure_database, migrate, with_database
 from common.embedded import EmbeddedPostgres, EmbeddedRedis, is_listening, redis_url_with_db
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = ROOT / "test-output"
 _embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
@@ -63,10 +67,20 @@ def redis_url(prefix: str) -> str:
     return os.environ[f"{prefix}REDIS_URL"]
 
 
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to completion from synchronous set-up code, on a loop of its own.
+
+    It runs in a worker thread, so it also works while another loop runs in this thread
+    (Playwright's sync API keeps one running for as long as a browser is open).
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def prepare_database(prefix: str, *, app_name: str, piccolo_conf: str) -> str:
     """Recreate the service's test database from empty and run its migrations forwards."""
     url = database_url(prefix)
-    asyncio.run(ensure_database(url, recreate=True))
+    run_sync(ensure_database(url, recreate=True))
     migrate(app_name=app_name, piccolo_conf=piccolo_conf)
     return url
 

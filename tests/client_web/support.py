@@ -8,7 +8,6 @@ own HTTP API.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ import redis.asyncio as redis
 
 from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
-from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL, TEST_OUTPUT
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL, TEST_OUTPUT, run_sync
 from tests.helpers import serve
 
 WAREHOUSES = [("EAST", "East Coast DC", 0), ("WEST", "West Coast DC", 1)]
@@ -175,10 +174,10 @@ def _prepare_databases(env: dict[str, str]) -> None:
         ("INV_", "inventory", "inventory_svc"),
         ("ORD_", "orders", "orders_svc"),
     ):
-        asyncio.run(ensure_database(env[f"{prefix}DATABASE_URL"], recreate=True))
+        run_sync(ensure_database(env[f"{prefix}DATABASE_URL"], recreate=True))
         migrate(app_name=app_name, piccolo_conf=f"{package}.piccolo_conf", env=env)
-    asyncio.run(_insert_reference_data(env["INV_DATABASE_URL"]))
-    asyncio.run(_flush_redis(env["INV_REDIS_URL"], env["ORD_REDIS_URL"]))
+    run_sync(_insert_reference_data(env["INV_DATABASE_URL"]))
+    run_sync(_flush_redis(env["INV_REDIS_URL"], env["ORD_REDIS_URL"]))
 
 
 @contextmanager

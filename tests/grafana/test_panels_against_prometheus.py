@@ -15,7 +15,6 @@ scraped through the same jobs as in the cluster; everything else is real.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import math
@@ -30,7 +29,7 @@ import yaml
 
 from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
-from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL, run_sync
 from tests.grafana.dashboards import PROMETHEUS_UID, Query, queries, substitute
 from tests.helpers import serve
 from tests.k8s.manifests import find
@@ -62,7 +61,7 @@ def prepare_database(prefix: str) -> str:
     """Recreate the service's database from empty and run its migrations forwards (as conftest does)."""
     name, app_name, piccolo_conf = DATABASES[prefix]
     url = with_database(PG_SERVER_URL, name)
-    asyncio.run(ensure_database(url, recreate=True))
+    run_sync(ensure_database(url, recreate=True))
     migrate(app_name=app_name, piccolo_conf=piccolo_conf, env={f"{prefix}DATABASE_URL": url})
     return url
 
@@ -149,7 +148,7 @@ def fx_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus
     workdir = tmp_path_factory.mktemp("panels")
     inventory_db = prepare_database("INV_")
     orders_db = prepare_database("ORD_")
-    asyncio.run(add_warehouses(inventory_db))
+    run_sync(add_warehouses(inventory_db))
     inventory_env = {
         "INV_DATABASE_URL": inventory_db,
         "INV_REDIS_URL": redis_url_with_db(REDIS_SERVER_URL, 8),

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
 
 from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
-from tests.conftest import database_url, redis_url
+from tests.conftest import database_url, redis_url, run_sync
 from tests.helpers import serve
 
 # Databases of their own, so a load test never touches the rows other test areas expect.
@@ -29,10 +28,10 @@ def fx_inventory_env() -> dict[str, str]:
     from inventory_svc.seed import seed
 
     url = with_database(database_url("INV_"), INVENTORY_DB)
-    asyncio.run(ensure_database(url, recreate=True))
+    run_sync(ensure_database(url, recreate=True))
     env = {"INV_DATABASE_URL": url, "INV_REDIS_URL": redis_url_with_db(redis_url("INV_"), REDIS_DB)}
     migrate(app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf", env=env)
-    asyncio.run(seed(url, per_part_type=2))
+    run_sync(seed(url, per_part_type=2))
     return env
 
 

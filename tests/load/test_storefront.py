@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -13,7 +12,7 @@ import pytest
 from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
 from load.cli import main
-from tests.conftest import database_url, redis_url
+from tests.conftest import database_url, redis_url, run_sync
 from tests.helpers import serve
 from tests.load.conftest import ORDERS_DB, REDIS_DB
 
@@ -22,7 +21,7 @@ from tests.load.conftest import ORDERS_DB, REDIS_DB
 def fx_storefront(inventory_env: dict[str, str]) -> Iterator[tuple[str, str, str]]:
     """(storefront, inventory, orders) URLs of the three deployables running as uvicorn processes."""
     orders_url = with_database(database_url("ORD_"), ORDERS_DB)
-    asyncio.run(ensure_database(orders_url, recreate=True))
+    run_sync(ensure_database(orders_url, recreate=True))
     orders_env = {
         "ORD_DATABASE_URL": orders_url,
         "ORD_REDIS_URL": redis_url_with_db(redis_url("ORD_"), REDIS_DB),

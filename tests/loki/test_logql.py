@@ -29,7 +29,7 @@ from common.db import ensure_database, migrate, with_database
 from common.embedded import redis_url_with_db
 from common.logs import configure_logging
 from common.observability import observability_middleware
-from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL
+from tests.conftest import PG_SERVER_URL, REDIS_SERVER_URL, run_sync
 from tests.grafana.dashboards import LOKI_UID, queries, substitute
 from tests.helpers import serve
 from tests.loki.logql import Entry, Evaluator, LogQLError, quantile
@@ -99,7 +99,7 @@ def fx_middleware_entries() -> list[Entry]:
         ):
             buffer = io.StringIO()
             configure_logging(service=service, stream=buffer)
-            asyncio.run(drive(small_app(service), **counts))
+            run_sync(drive(small_app(service), **counts))
             entries += ship(buffer.getvalue().splitlines(), app=app)
     finally:
         # configure_logging is process-wide: give the rest of the session its defaults back.
@@ -114,7 +114,7 @@ def fx_middleware_entries() -> list[Entry]:
 @pytest.fixture(name="served_lines", scope="module")
 def fx_served_lines(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     url = with_database(PG_SERVER_URL, "autoforge_test_logs_inventory")
-    asyncio.run(ensure_database(url, recreate=True))
+    run_sync(ensure_database(url, recreate=True))
     migrate(app_name="inventory", piccolo_conf="inventory_svc.piccolo_conf", env={"INV_DATABASE_URL": url})
     log_path = tmp_path_factory.mktemp("logs") / "inventory.log"
     # Own PostgreSQL and Redis databases: nothing shared with tests/inventory_svc.

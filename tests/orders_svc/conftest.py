@@ -39,7 +39,7 @@ from inventory_svc.app import create_app as create_inventory_app  # noqa: E402 -
 from inventory_svc.settings import InventorySettings  # noqa: E402 - after the environment is set
 from orders_svc.app import create_app as create_orders_app  # noqa: E402 - after the environment is set
 from orders_svc.settings import OrdersSettings  # noqa: E402 - after the environment is set
-from tests.conftest import database_url, prepare_database, redis_url  # noqa: E402 - after the environment is set
+from tests.conftest import database_url, prepare_database, redis_url, run_sync  # noqa: E402 - env set above
 
 WAREHOUSES = (("EAST", "East DC", 1), ("WEST", "West DC", 2))
 
@@ -66,7 +66,7 @@ def _databases() -> Iterator[None]:
     prepare_database("ORD_", app_name="orders", piccolo_conf="orders_svc.piccolo_conf")
     yield
     for url in OWN_DATABASES:
-        asyncio.run(_drop(url))
+        run_sync(_drop(url))
 
 
 async def _drop(url: str) -> None:
