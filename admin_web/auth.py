@@ -6,6 +6,7 @@
   `sha256(token)` → user id with a TTL, so logout and deactivation end a session at once.
 * Throttling is race-safe: each attempt first takes a numbered slot with an atomic INCR
   (per email and per client address); past the limit the password is not even checked.
+* Every Redis command here works on Redis 6.2 (the embedded server of `make run`).
 """
 
 from __future__ import annotations
@@ -136,6 +137,26 @@ async def ensure_first_admin(*, email: str, password: str, name: str = "Administ
     return generated
 
 
+# Redis 6.2 compatible (the embedded server of `make run` is 6.2: no `EXPIRE ... NX`). One
+# script per call, so counting and arming the window are atomic and race-safe. The window is
+# armed when the key has none (TTL -1), which also repairs a key left without one.
+_TAKE_SLOT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+# Give a slot back only while the counter still exists: a DECR on an expired key would
+# create a negative counter with no expiry (a permanent extra allowance).
+_RELEASE_SLOT = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+if n and n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
 class Throttle:
     """Count failed logins per email and per client address in Redis, atomically."""
 
@@ -144,6 +165,8 @@ class Throttle:
         self.prefix = prefix
         self.max_failures = max_failures
         self.window_s = window_s
+        self._take = redis.register_script(_TAKE_SLOT)
+        self._release = redis.register_script(_RELEASE_SLOT)
 
     def _keys(self, *, email: str, client: str) -> list[str]:
         return [
@@ -156,13 +179,9 @@ class Throttle:
 
         The client limit is wider (a shared address serves many people) but still bounded.
         """
-        email_key, client_key = self._keys(email=email, client=client)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(email_key)
-            pipe.expire(email_key, self.window_s, nx=True)
-            pipe.incr(client_key)
-            pipe.expire(client_key, self.window_s, nx=True)
-            email_count, _, client_count, _ = await pipe.execute()
+        email_count, client_count = await self._take(
+            keys=self._keys(email=email, client=client), args=[self.window_s]
+        )
         if email_count > self.max_failures or client_count > self.max_failures * 4:
             raise TooManyAttempts("too many failed logins; try again later")
 
@@ -171,7 +190,7 @@ class Throttle:
         await self.redis.delete(self._keys(email=email, client="")[0])
 
     async def release_client_slot(self, *, client: str) -> None:
-        await self.redis.decr(self._keys(email="", client=client)[1])
+        await self._release(keys=[self._keys(email="", client=client)[1]])
 
 
 async def authenticate(email: str, *, password: str, client: str, throttle: Throttle) -> UserRead:
