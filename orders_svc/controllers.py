@@ -6,8 +6,9 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
+from common.bodies import StrictJSON
 from orders_svc import services
 from orders_svc.inventory_client import InventoryClient
 from orders_svc.schemas import (
@@ -17,7 +18,7 @@ from orders_svc.schemas import (
     OrderPage,
     OrderRead,
     TransitionCreate,
-    decode_body,
+    require_json,
 )
 from orders_svc.settings import OrdersSettings
 from orders_svc.tables import Status
@@ -37,17 +38,21 @@ class OrderController(Controller):
     path = "/orders"
     tags = ["orders"]
 
-    @post(status_code=201)
+    # Bodies are decoded strictly by the StrictJSON DTO (common.bodies): `"2"` is not a quantity,
+    # and the error names the field; the DTO also documents each body in the OpenAPI schema.
+    @post(status_code=201, dto=StrictJSON[OrderCreate], return_dto=None)
     async def place(
         self,
         request: Request[Any, Any, Any],
+        data: JSONBody[OrderCreate],
         idempotency_key: IdempotencyKey,
         inventory: NamedDependency[InventoryClient],
         settings: NamedDependency[OrdersSettings],
     ) -> Response[OrderRead]:
         """Place an order (`OrderCreate`, 201), or return the order already placed with this key (200)."""
+        require_json(request.content_type[0])
         order, created = await services.place_order(
-            decode_body(await request.body(), into=OrderCreate, content_type=request.content_type[0]),
+            data,
             idempotency_key=idempotency_key,
             inventory=inventory,
             ttl_s=settings.reservation_ttl_s,
@@ -89,30 +94,33 @@ class OrderController(Controller):
         """The order behind a shopper's tracking token."""
         return await services.get_order_by_token(token)
 
-    @post("/{order_id:uuid}/transitions", status_code=200)
+    @post("/{order_id:uuid}/transitions", status_code=200, dto=StrictJSON[TransitionCreate], return_dto=None)
     async def transition(
         self,
         order_id: FromPath[UUID],
         request: Request[Any, Any, Any],
+        data: JSONBody[TransitionCreate],
         inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Move the order to another status (`TransitionCreate`): `{"to", "actor", "reason"}`."""
-        move = decode_body(await request.body(), into=TransitionCreate, content_type=request.content_type[0])
+        require_json(request.content_type[0])
         return await services.transition_order(
-            order_id, to=move.to, actor=move.actor, reason=move.reason, inventory=inventory
+            order_id, to=data.to, actor=data.actor, reason=data.reason, inventory=inventory
         )
 
-    @post("/{order_id:uuid}/cancellation", status_code=200)
+    @post(
+        "/{order_id:uuid}/cancellation", status_code=200, dto=StrictJSON[CancellationCreate], return_dto=None
+    )
     async def cancel(
         self,
         order_id: FromPath[UUID],
         request: Request[Any, Any, Any],
+        data: JSONBody[CancellationCreate],
         inventory: NamedDependency[InventoryClient],
     ) -> OrderRead:
         """Cancel the order (`CancellationCreate`: `{"actor", "reason"}`); releases its stock once."""
-        cancellation = decode_body(
-            await request.body(), into=CancellationCreate, content_type=request.content_type[0]
-        )
+        require_json(request.content_type[0])
+        cancellation = data
         return await services.transition_order(
             order_id,
             to=Status.cancelled,
