@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
@@ -78,13 +79,41 @@ def _error_page(request: Request, *, status: int, heading: str, detail: str) -> 
     )
 
 
+def _is_page_load(request: Request) -> bool:
+    """A browser loading a whole page (address bar, link, bookmark), not htmx, a stream or an API.
+
+    Browsers say so with `Sec-Fetch-Mode: navigate` or an Accept naming HTML; a bare client
+    (`curl`, Accept `*/*` or none) is treated the same, since this app has no JSON API. A client
+    asking for JSON or an event stream gets the 401.
+    """
+    if request.method != "GET" or request.headers.get("hx-request") == "true":
+        return False
+    if request.headers.get("sec-fetch-mode") == "navigate":
+        return True
+    accept = request.headers.get("accept", "").replace(" ", "")
+    return "text/html" in accept or accept in ("", "*/*")
+
+
+def _login_url(next_path: str) -> str:
+    return f"/login?next_url={quote(next_path, safe='/')}"
+
+
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response[Any]:
-    """No session: browsers go to the login page (htmx via HX-Redirect); APIs get 401."""
-    target = f"/login?next_url={request.url.path}"
+    """No session: page loads go to the login page (303); htmx gets 401 + HX-Redirect; the rest 401."""
     if request.headers.get("hx-request") == "true":
-        return Response(b"", status_code=401, headers={"HX-Redirect": target})
-    if request.method == "GET" and _wants_html(request):
-        return Redirect(target, status_code=303)
+        # Come back to the page the browser shows, not to the fragment (or POST) URL that failed.
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        back = current.path or "/"
+        return Response(
+            b"",
+            status_code=401,
+            headers={"HX-Redirect": _login_url(f"{back}?{current.query}" if current.query else back)},
+        )
+    if _is_page_load(request):
+        query = request.url.query
+        return Redirect(
+            _login_url(f"{request.url.path}?{query}" if query else request.url.path), status_code=303
+        )
     return problem(401, code="not_authenticated", detail="log in first")
 
 

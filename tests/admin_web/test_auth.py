@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import redis.asyncio as redis
 from litestar.testing import AsyncTestClient
 
@@ -77,6 +78,55 @@ async def test_pages_redirect_to_login_when_not_logged_in(client: AsyncTestClien
     response = await client.get("/orders", headers={"accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next_url=/orders"
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"accept": BROWSER_ACCEPT}, {"accept": "*/*"}, {"sec-fetch-mode": "navigate", "accept": "*/*"}],
+    ids=["browser", "curl", "navigate"],
+)
+async def test_dashboard_redirects_to_login_when_a_page_load_has_no_session(
+    client: AsyncTestClient, headers: dict[str, str]
+) -> None:
+    response = await client.get("/", headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next_url=/"
+
+
+async def test_login_redirect_keeps_the_query_when_a_page_load_has_no_session(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.get("/orders?status=pending&page=2", headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 200  # followed to the login page
+    assert 'name="next" value="/orders?status=pending&amp;page=2"' in response.text
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/event-stream"], ids=["api", "stream"])
+async def test_api_and_stream_requests_get_401_when_there_is_no_session(
+    client: AsyncTestClient, accept: str
+) -> None:
+    response = await client.get("/", headers={"accept": accept}, follow_redirects=False)
+    assert response.status_code == 401
+    assert "location" not in response.headers
+
+
+async def test_htmx_request_gets_401_and_hx_redirect_to_the_current_page_when_there_is_no_session(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.get(
+        "/inventory?q=brake",
+        headers={
+            "hx-request": "true",
+            "hx-current-url": "http://admin.test/inventory?q=bra",
+            "accept": "*/*",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/login?next_url=/inventory%3Fq%3Dbra"
 
 
 async def test_post_is_rejected_with_403_when_csrf_token_is_missing(client: AsyncTestClient) -> None:
