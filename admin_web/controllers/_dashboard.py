@@ -36,7 +36,10 @@ class DashboardController(Controller):
 
     @get("/")
     async def dashboard(self, request: Request) -> Template:
-        return page("dashboard.html.j2", request, active="dashboard", snapshot=await _latest(request))
+        return page(
+            "dashboard.html.j2", request, active="dashboard", snapshot=await _latest(request),
+            poll_interval_s=request.app.state.settings.poll_interval_s,
+        )  # fmt: skip
 
     @get("/alerts")
     async def alerts(self, request: Request, renderer: NamedDependency[DashboardRenderer]) -> Template:

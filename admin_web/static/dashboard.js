@@ -27,22 +27,65 @@
     return data;
   }
 
+  // Rates, latencies and error ratios start at zero; a flat line then reads as flat, not as noise.
+  function fromZero(u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; }
+
+  function clock(u, splits) {
+    return splits.map(function (at) {
+      var d = new Date(at * 1000);
+      return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    });
+  }
+
+  function placeholder() {
+    var p = document.createElement("p");
+    p.className = "nodata";
+    p.textContent = "Waiting for data…";
+    return p;
+  }
+
+  function size(el) {
+    return { width: Math.max(200, el.clientWidth || 300), height: 160 };
+  }
+
   function build() {
     services = serviceNames();
     METRICS.forEach(function (m) {
       var el = document.getElementById(m[0]);
       if (!el || typeof uPlot === "undefined") { return; }
-      if (charts[m[0]]) { charts[m[0]].destroy(); }
+      if (charts[m[0]]) { charts[m[0]].destroy(); delete charts[m[0]]; }
       el.textContent = "";
+      if (!points.length) { el.appendChild(placeholder()); return; }
       var series = [{}].concat(services.map(function (name, i) {
         return { label: name, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false };
       }));
+      var box = size(el);
       charts[m[0]] = new uPlot({
-        width: Math.max(260, el.clientWidth || 300), height: 160, series: series,
-        axes: [{}, { size: 50 }], legend: { show: true }, cursor: { show: false }
+        width: box.width, height: box.height, series: series,
+        scales: { y: { range: fromZero } },
+        // Whole minutes on the time axis (one short label each, no date line to collide).
+        axes: [{ incrs: [60, 120, 300, 600, 900], values: clock }, { size: 50 }],
+        // No cursor, so no values to show: the legend names the series only (no "--" placeholders).
+        legend: { show: true, live: false }, cursor: { show: false }
       }, columns(m[1]), el);
     });
   }
+
+  // Charts follow their box: narrower on a phone, wider when the window grows.
+  var resizing = null;
+  function resize() {
+    METRICS.forEach(function (m) {
+      var el = document.getElementById(m[0]);
+      var chart = charts[m[0]];
+      if (!el || !chart) { return; }
+      var box = size(el);
+      if (box.width !== chart.width) { chart.setSize(box); }
+    });
+  }
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(resize, 100);
+  });
 
   function refresh() {
     var now = Date.now() / 1000;
@@ -63,13 +106,5 @@
       points.push(data);
       refresh();
     }
-  });
-  document.addEventListener("htmx:sseOpen", function () {
-    var state = document.getElementById("live-state");
-    if (state) { state.textContent = "live"; }
-  });
-  document.addEventListener("htmx:sseError", function () {
-    var state = document.getElementById("live-state");
-    if (state) { state.textContent = "reconnecting…"; }
   });
 })();

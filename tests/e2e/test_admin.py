@@ -137,7 +137,7 @@ def test_operator_watches_traffic_restocks_and_confirms_an_order_when_logged_in(
     page.click('button[data-transition="confirmed"]')
     page.wait_for_selector("p.notice")
     assert page.locator("#order-status").inner_text() == "confirmed"
-    assert re.search(r"reserved\s+confirmed", page.locator("#history-heading + table").inner_text())
+    assert re.search(r"reserved\s+confirmed", page.locator("#history-table").inner_text())
     page.screenshot(path=str(screenshots / "4-order-confirmed.png"), full_page=True)
 
     assert watched_page.problems.all() == []
