@@ -30,10 +30,15 @@
   // Rates, latencies and error ratios start at zero; a flat line then reads as flat, not as noise.
   function fromZero(u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; }
 
-  function clock(u, splits) {
+  function two(n) { return String(n).padStart(2, "0"); }
+
+  // One short label per tick (uPlot's default adds a date line that collides on narrow charts);
+  // seconds only while the ticks are less than a minute apart (the first minute of data).
+  function clock(u, splits, axis, space, incr) {
     return splits.map(function (at) {
       var d = new Date(at * 1000);
-      return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+      var hm = two(d.getHours()) + ":" + two(d.getMinutes());
+      return incr < 60 ? hm + ":" + two(d.getSeconds()) : hm;
     });
   }
 
@@ -63,8 +68,7 @@
       charts[m[0]] = new uPlot({
         width: box.width, height: box.height, series: series,
         scales: { y: { range: fromZero } },
-        // Whole minutes on the time axis (one short label each, no date line to collide).
-        axes: [{ incrs: [60, 120, 300, 600, 900], values: clock }, { size: 50 }],
+        axes: [{ incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900], values: clock, space: 70 }, { size: 50 }],
         // No cursor, so no values to show: the legend names the series only (no "--" placeholders).
         legend: { show: true, live: false }, cursor: { show: false }
       }, columns(m[1]), el);

@@ -141,3 +141,50 @@ def test_operator_watches_traffic_restocks_and_confirms_an_order_when_logged_in(
     page.screenshot(path=str(screenshots / "4-order-confirmed.png"), full_page=True)
 
     assert watched_page.problems.all() == []
+
+
+MENU = ("Dashboard", "Inventory", "Low stock", "Orders", "Alerts", "Users")
+
+
+def test_admin_pages_fit_a_phone_when_viewed_at_390_px(
+    admin: Admin, watched_page: WatchedPage, screenshots
+) -> None:
+    page = watched_page.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _place_order(admin.backends.orders_url)  # the orders table has a row to lay out
+    page.goto(f"{admin.url}/login")
+    page.fill("#email", ADMIN_EMAIL)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{admin.url}/")
+    page.wait_for_selector('#services-panel tr[data-service="inventory"]')
+    page.wait_for_function("document.querySelectorAll('#chart-rps canvas').length > 0")
+    assert page.locator("#live-state").inner_text() == "● live"
+    # The legend names the series; no "--" value placeholders (the charts have no cursor).
+    assert "--" not in page.locator("#charts").inner_text()
+
+    for name, path, ready in (
+        ("dashboard", "/", "#services-panel table"),
+        ("inventory", "/inventory?q=brake", "#products-table table"),
+        ("orders", "/orders", "#orders-table table"),
+        ("users", "/users", "main table"),
+    ):
+        page.goto(f"{admin.url}{path}")
+        page.wait_for_selector(ready)
+        if name == "dashboard":
+            page.wait_for_function("document.querySelectorAll('#chart-rps canvas').length > 0")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+        # Every menu entry is on screen, not pushed off to the right.
+        nav = page.locator("header nav")
+        items = [nav.get_by_role("link", name=n, exact=True) for n in MENU] + [
+            nav.get_by_role("button", name="Log out", exact=True)
+        ]
+        for item in items:
+            box = item.bounding_box()
+            assert box is not None, (path, item)
+            assert box["x"] >= 0, (path, item, box)
+            assert box["x"] + box["width"] <= 390, (path, item, box)
+        page.screenshot(path=str(screenshots / f"phone-{name}.png"), full_page=True)
+
+    assert watched_page.problems.all() == []
