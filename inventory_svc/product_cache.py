@@ -21,9 +21,35 @@ from common.cache import Cache
 
 INVALIDATIONS_CHANNEL = "inventory:product-invalidations"
 
+# Every invalidation bumps the SKU's version in Redis, and a reader stores what it read only
+# if the version is still the one it saw before reading the database. So a read in one process
+# that races a write in another cannot put the old product back after the write removed it.
+_SET_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[2]) or '') == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+_DELETE_AND_BUMP = """
+for i = 1, #KEYS, 2 do
+  redis.call('DEL', KEYS[i])
+  redis.call('INCR', KEYS[i + 1])
+end
+return 1
+"""
+
+# Local generation (process epoch, per-SKU bumps) and the SKU's Redis version, or None when
+# Redis could not be asked (then nothing is written to Redis).
+Generation = tuple[int, int, bytes | None]
+
 
 def product_key(sku: str) -> str:
     return f"inventory:product:{sku}"
+
+
+def version_key(sku: str) -> str:
+    return f"inventory:product-version:{sku}"
 
 
 class ProductCache:
@@ -50,8 +76,18 @@ class ProductCache:
         # SKUs whose Redis entries could not be deleted yet (Redis was unreachable).
         self._unsent: set[str] = set()
 
-    def generation(self, sku: str) -> tuple[int, int]:
+    def _local_generation(self, sku: str) -> tuple[int, int]:
         return self._epoch, self._bumps.get(sku, 0)
+
+    async def generation(self, sku: str) -> Generation:
+        """Read before the database: what `set` checks to know no write came in between."""
+        version: bytes | None = None
+        if self.redis.is_available:
+            try:
+                version = await self.redis.client.get(version_key(sku)) or b""
+            except (RedisError, OSError):
+                version = None
+        return (*self._local_generation(sku), version)
 
     def _bump(self, skus: Iterable[str]) -> None:
         for sku in skus:
@@ -71,12 +107,22 @@ class ProductCache:
             self._store_local(sku, value)
         return value
 
-    async def set(self, sku: str, body: bytes, *, generation: tuple[int, int]) -> None:
-        """Store `body` unless `sku` was invalidated since `generation` was read."""
-        if generation != self.generation(sku):
+    async def set(self, sku: str, body: bytes, *, generation: Generation) -> None:
+        """Store `body` unless `sku` was invalidated, here or in any process, since `generation`."""
+        if generation[:2] != self._local_generation(sku):
             return
-        self._store_local(sku, body)
-        await self.redis.set(product_key(sku), body, ttl_s=self.ttl_s)
+        version = generation[2]
+        if version is None or sku in self._unsent:
+            return
+        try:
+            stored = await self.redis.client.eval(
+                _SET_IF_UNCHANGED, 2, product_key(sku), version_key(sku), body, version, self.ttl_s
+            )
+        except (RedisError, OSError) as exc:
+            logger.bind(error=type(exc).__name__).warning("product cache write failed")
+            return
+        if stored:
+            self._store_local(sku, body)
 
     async def invalidate(self, skus: Iterable[str]) -> None:
         """Drop `skus` here, in Redis, and (by a published message) in every other process."""
@@ -96,10 +142,15 @@ class ProductCache:
         if not self._unsent:
             return
         skus = sorted(self._unsent)
-        if await self.redis.delete(*(product_key(sku) for sku in skus)):
-            self._unsent.difference_update(skus)
-            with contextlib.suppress(RedisError, OSError):
-                await self.redis.client.publish(self._channel, ",".join(skus))
+        keys = [key for sku in skus for key in (product_key(sku), version_key(sku))]
+        try:
+            await self.redis.client.eval(_DELETE_AND_BUMP, len(keys), *keys)
+        except (RedisError, OSError) as exc:
+            logger.bind(error=type(exc).__name__).warning("product invalidation deferred")
+            return
+        self._unsent.difference_update(skus)
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.client.publish(self._channel, ",".join(skus))
 
     def _store_local(self, sku: str, body: bytes) -> None:
         if not self.is_listening or self._local_ttl_s <= 0:

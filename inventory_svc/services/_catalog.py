@@ -8,7 +8,7 @@ from typing import Any, Literal
 import asyncpg
 import msgspec
 
-from inventory_svc.product_cache import ProductCache
+from inventory_svc.product_cache import Generation, ProductCache
 from inventory_svc.schemas import (
     CategoryRead,
     FitmentCreate,
@@ -205,12 +205,12 @@ async def get_products_by_sku(skus: list[str]) -> ProductBatch:
 
 async def get_product_json(sku: str, *, cache: ProductCache | None) -> bytes:
     """Return the ProductRead of `sku` as JSON bytes, from the cache when there, or raise UnknownSku."""
-    generation = (0, 0)
+    generation: Generation = (0, 0, None)
     if cache is not None:
         cached = await cache.get(sku)
         if cached is not None:
             return cached
-        generation = cache.generation(sku)
+        generation = await cache.generation(sku)
     async with connection() as conn:
         text = await conn.fetchval(_DETAIL_SQL, sku)
     if text is None:
