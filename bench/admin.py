@@ -13,14 +13,9 @@ requests the poller sent to them per minute (scrapes of `/metrics` counted by th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,9 +23,9 @@ from pathlib import Path
 import httpx
 
 from bench.report import table, write_section
+from bench.services import Server, percentile
 from common.db import ensure_database, migrate, with_database
 from common.embedded import is_listening
-from common.settings import process_environ
 
 CLIENTS = int(os.environ.get("BENCH_ADMIN_CLIENTS", "200"))
 SECONDS = int(os.environ.get("BENCH_ADMIN_SECONDS", "60"))
@@ -42,54 +37,6 @@ EMAIL, PASSWORD = "bench@example.test", "bench-password-123"
 
 def say(text: str) -> None:
     print(f"bench admin | {text}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    def __init__(self, name: str, app: str, *, env: dict[str, str], log_dir: Path) -> None:
-        self.name, self.port = name, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (log_dir / f"{name}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
-            env={**process_environ(), **env}, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_up(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log.name}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} did not come up")
-
-    def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        match = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
-        return int(match[1]) / 1024 if match else 0.0
-
-    def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 def metric(text: str, name: str, labels: str = "") -> float:
@@ -108,13 +55,6 @@ def poll_counts(admin: str, inventory: str) -> tuple[float, float]:
         httpx.get(f"{inventory}/metrics", timeout=5).text, "http_requests_total", 'route="/stock/low"'
     )
     return scrapes, low
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def one_client(http: httpx.AsyncClient, *, until: float, delays: list[float], errors: list[str]) -> int:
@@ -160,7 +100,7 @@ async def run_clients(
         tasks = [asyncio.create_task(one_client(http, until=until, delays=delays, errors=errors))
                  for _ in range(clients)]  # fmt: skip
         while time.monotonic() < until:
-            rss.append(admin.rss_mb())
+            rss.append(admin.rss_mb()[0])
             await asyncio.sleep(1)
         counts = await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
         cpu = admin.cpu_s() - cpu0
@@ -172,7 +112,7 @@ async def run_clients(
         "delay_p50_s": percentile(delays, 50),
         "delay_p99_s": percentile(delays, 99),
         "cpu_pct": 100 * cpu / seconds,
-        "rss_mb": max(rss) if rss else admin.rss_mb(),
+        "rss_mb": max(rss) if rss else admin.rss_mb()[0],
     }
 
 

@@ -110,9 +110,12 @@ class Server:
         self.log.close()
 
 
-def wrk(url: str, *, seconds: int = WRK_SECONDS) -> dict[str, float]:
+def wrk(url: str, *, seconds: int = WRK_SECONDS, headers: dict[str, str] | None = None) -> dict[str, float]:
     """Run wrk (one thread, WRK_CONNECTIONS keep-alive connections); return req/s and latencies in ms."""
-    command = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", url]
+    command = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}  # type: ignore[index]
     for name in ("50", "99"):

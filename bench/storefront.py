@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,13 +24,11 @@ import asyncpg
 import httpx
 
 from bench.report import table, write_section
-from bench.services import RawHttp, Server, open_model
+from bench.services import WRK_CONNECTIONS, WRK_SECONDS, RawHttp, Server, open_model, wrk
 from common.db import ensure_database, migrate, with_database
 from common.embedded import is_listening
 from common.settings import process_environ
 
-WRK_SECONDS = 8
-WRK_CONNECTIONS = 32
 FIXED_RATE = 100
 FIXED_SECONDS = 15
 TARGET_P99_MS = 100.0
@@ -54,24 +51,6 @@ def wrk_with_cpu(url: str, *, headers: dict[str, str], pid: int) -> dict[str, fl
     before = cpu_seconds(pid)
     figures = wrk(url, headers=headers)
     figures["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(1.0, figures["rps"] * WRK_SECONDS)
-    return figures
-
-
-def wrk(url: str, *, headers: dict[str, str]) -> dict[str, float]:
-    """Run wrk with one thread and WRK_CONNECTIONS keep-alive connections; req/s and latencies in ms."""
-    command = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=WRK_SECONDS + 30
-    ).stdout
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}  # type: ignore[index]
-    for name in ("50", "99"):
-        match = re.search(rf"^\s+{name}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
-        if match:
-            figures[f"p{name}"] = float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    figures["errors"] = float(errors[1]) if errors else 0.0
     return figures
 
 
