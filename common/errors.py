@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import asyncpg
@@ -9,6 +10,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from loguru import logger
+
+_MAX_DETAIL = 200
 
 
 class DomainError(Exception):
@@ -50,8 +53,13 @@ def domain_error_response(_: Request, exc: DomainError) -> Response[dict[str, An
 def http_error_response(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     """Render Litestar's own 4xx errors (validation, size limits, 404) in the same shape."""
     if isinstance(exc, ValidationException):
-        # Litestar puts the field-level reasons in `extra`: keep them, they name the field.
-        return problem(exc.status_code, code="validation_error", detail=exc.detail, errors=exc.extra or [])
+        # Litestar's detail repeats the whole URL, query included, so a 10,000-character
+        # parameter would come back in full: drop the query and cap the rest. The field-level
+        # reasons in `extra` still name the parameter.
+        detail = re.sub(r"\?\S*", "", str(exc.detail))
+        if len(detail) > _MAX_DETAIL:
+            detail = detail[:_MAX_DETAIL] + "..."
+        return problem(exc.status_code, code="validation_error", detail=detail, errors=exc.extra or [])
     code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
         exc.status_code, "http_error"
     )

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ValidationException
 from litestar.openapi import OpenAPIConfig
 from loguru import logger
 
 from common.cache import cache_lifespan
 from common.db import db_ready, piccolo_pool
-from common.errors import EXCEPTION_HANDLERS, http_error_response
+from common.errors import EXCEPTION_HANDLERS
 from common.health import CheckResult, health_controller
 from common.logs import configure_logging
 from common.observability import MetricsController, observability_middleware
@@ -92,18 +89,6 @@ def sweeper(settings: InventorySettings) -> Callable[[Litestar], AbstractAsyncCo
     return lifespan
 
 
-def validation_error_response(request: Request, exc: ValidationException) -> Response[Any]:
-    """Answer like common's handler, but never echo more than a short prefix of the request.
-
-    Litestar's detail repeats the whole URL, query included: a 10,000-character `q` would come
-    back in full. The field-level reasons in `errors` still name the parameter.
-    """
-    detail = re.sub(r"\?\S*", "", str(exc.detail))
-    if len(detail) > 200:
-        detail = detail[:200] + "..."
-    return http_error_response(request, ValidationException(detail=detail, extra=exc.extra))
-
-
 def provide_product_cache(state: State) -> ProductCache:
     return state.product_cache
 
@@ -139,7 +124,7 @@ def create_app(settings: InventorySettings | None = None) -> Litestar:
             "cache": Provide(provide_product_cache, sync_to_thread=False),
         },
         middleware=[observability_middleware("inventory")],
-        exception_handlers={**EXCEPTION_HANDLERS, ValidationException: validation_error_response},
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Auto-Forge inventory", version="1.0.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
         # Logging is common's JSON sink; Litestar's own config would add a second, plain-text one.
